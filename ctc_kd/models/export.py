@@ -1,0 +1,84 @@
+"""Turn any ctc_kd training (KD student, SKD, plain) into a plain ESPnet model that stock ESPnet loads."""
+import argparse
+import logging
+import shutil
+from pathlib import Path
+from typing import Tuple
+
+import torch
+import yaml
+
+from ctc_kd.models import MODELS
+from ctc_kd.teacher.loader import read_state_dict
+
+
+def plain_model(config: dict, state: dict, submodel: bool = True) -> Tuple[dict, dict]:
+    """(config, weights) of the model a ctc_kd training produced, as `model: espnet`."""
+    name = config.get("model")
+    if name in (None, "espnet"):
+        return dict(config), dict(state)
+    if name not in MODELS:
+        raise ValueError(f"cannot export a '{name}' model: expected one of espnet, {', '.join(MODELS)}")
+    model_class = MODELS[name]
+    if name == "self_kd":
+        return model_class.plain_model(config, state, submodel=submodel)
+    return model_class.plain_model(config, state)
+
+
+def build_plain(config: dict, state: dict):
+    """Build the plain model and load the weights strictly: a key the export forgot is an error here."""
+    from espnet2.tasks.asr import ASRTask
+
+    model = ASRTask.build_model(argparse.Namespace(**config))
+    model.load_state_dict(state, strict=True)
+    return model.eval()
+
+
+def _copy_side_file(config: dict, keys: Tuple[str, ...], out_dir: Path) -> None:
+    """Copy a file the config points at (feature stats, BPE model) next to the export and point there."""
+    holder = config
+    for key in keys[:-1]:
+        holder = holder.get(key) or {}
+    source = holder.get(keys[-1])
+    if not source:
+        return
+    if not Path(source).is_file():
+        raise FileNotFoundError(f"the config's {'.'.join(keys)} is {source}, which does not exist from {Path.cwd()}")
+    target = out_dir / Path(source).name
+    if Path(source).resolve() != target.resolve():
+        shutil.copyfile(source, target)
+    holder[keys[-1]] = str(target)
+
+
+def export_plain(config_file, model_file, out_dir, submodel: bool = True) -> Tuple[Path, Path]:
+    """Write out_dir/config.yaml and out_dir/model.pth of the plain model; returns their paths."""
+    with open(config_file, encoding="utf-8") as f:
+        config = yaml.safe_load(f)
+    config, state = plain_model(config, read_state_dict(Path(model_file)), submodel=submodel)
+    build_plain(config, state)  # fails here, not at the user's decoding, if the export is inconsistent
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    _copy_side_file(config, ("normalize_conf", "stats_file"), out_dir)
+    _copy_side_file(config, ("bpemodel",), out_dir)
+    config_path, model_path = out_dir / "config.yaml", out_dir / "model.pth"
+    with config_path.open("w", encoding="utf-8") as f:
+        yaml.safe_dump(config, f, allow_unicode=True, sort_keys=False)
+    torch.save(state, model_path)
+    logging.info(f"exported {model_file} as a plain ESPnet model: {config_path}, {model_path}")
+    return config_path, model_path
+
+
+def pack_plain(config_path: Path, model_path: Path, zip_path: Path) -> Path:
+    """ESPnet's own packed-model zip (meta.yaml + files), which `espnet2.main_funcs.pack_funcs.unpack` reads."""
+    from espnet2.main_funcs.pack_funcs import pack
+
+    with open(config_path, encoding="utf-8") as f:
+        config = yaml.safe_load(f)
+    extra = [p for p in ((config.get("normalize_conf") or {}).get("stats_file"), config.get("bpemodel")) if p]
+    pack(
+        files={"asr_model_file": str(model_path)},
+        yaml_files={"asr_train_config": str(config_path)},
+        outpath=str(zip_path),
+        option=extra,
+    )
+    return Path(zip_path)

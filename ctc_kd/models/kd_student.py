@@ -1,0 +1,250 @@
+"""A CTC student distilled from a frozen teacher: ESPnet's ASR model plus the KD terms of SPEC-kd-methods.md."""
+import logging
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import torch
+
+from ctc_kd import losses
+from ctc_kd.models.hidden_taps import ENCODER_OUTPUT, BlockOutputTaps
+from ctc_kd.models.teacher_outputs import TeacherOutputs
+from ctc_kd.teacher import check_teacher_fits_student, load_teacher
+from espnet2.asr.espnet_model import ESPnetASRModel
+from espnet2.torch_utils.device_funcs import force_gatherable
+
+KD_TERMS = ("sfmx_kd", "guide_ctc", "binary_kd", "repr_kd", "fkl")
+
+
+class KDStudentModel(ESPnetASRModel):
+    """Loss = (hybrid) CTC + sum_k weight_k * KD term_k; the teacher is frozen, outside the module tree.
+
+    The teacher is held as a plain attribute, not a submodule, so it is in no state_dict (checkpoints and
+    exported models hold the student only), no optimizer and no DDP bucket; `_apply` still moves it with the
+    student between devices and dtypes. The learned projections of hidden-state KD are training-only.
+    """
+
+    def __init__(
+        self,
+        vocab_size: int,
+        token_list,
+        frontend,
+        specaug,
+        normalize,
+        preencoder,
+        encoder,
+        postencoder,
+        decoder,
+        ctc,
+        joint_network,
+        teacher_config: Optional[str] = None,
+        teacher_model_file: Optional[str] = None,
+        sfmx_kd_weight: float = 0.0,
+        sfmx_kd_temperature: float = 1.0,
+        sfmx_kd_frames: str = "all",
+        guide_ctc_weight: float = 0.0,
+        binary_kd_weight: float = 0.0,
+        binary_kd_temperature: float = 1.0,
+        repr_kd_weight: float = 0.0,
+        repr_layer_pairs: Sequence[Sequence[int]] = ((ENCODER_OUTPUT, ENCODER_OUTPUT),),
+        repr_nonblank_weight: float = 1.0,
+        repr_blank_weight: float = 1.0,
+        fkl_weight: float = 0.0,
+        fkl_temperature: float = 1.0,
+        fkl_variant: str = "A",
+        fkl_blank_weight: float = 1.0,
+        frame_rule: str = "argmax",
+        blank_threshold: float = 0.5,
+        **kwargs,
+    ):
+        super().__init__(
+            vocab_size=vocab_size,
+            token_list=token_list,
+            frontend=frontend,
+            specaug=specaug,
+            normalize=normalize,
+            preencoder=preencoder,
+            encoder=encoder,
+            postencoder=postencoder,
+            decoder=decoder,
+            ctc=ctc,
+            joint_network=joint_network,
+            **kwargs,
+        )
+        if self.ctc is None or self.use_transducer_decoder or self.interctc_weight != 0.0:
+            raise ValueError(
+                "kd_student distils the CTC branch: it needs ctc_weight > 0, no transducer and interctc_weight 0"
+            )
+        self.weights = {
+            "sfmx_kd": sfmx_kd_weight,
+            "guide_ctc": guide_ctc_weight,
+            "binary_kd": binary_kd_weight,
+            "repr_kd": repr_kd_weight,
+            "fkl": fkl_weight,
+        }
+        if any(w < 0 for w in self.weights.values()):
+            raise ValueError(f"KD weights must be >= 0: {self.weights}")
+        if sfmx_kd_frames not in ("all", "nonblank") or fkl_variant not in ("A", "B"):
+            raise ValueError(f"sfmx_kd_frames must be all|nonblank and fkl_variant A|B, got {sfmx_kd_frames}, {fkl_variant}")
+        self.frame_options = {"blank_id": self.blank_id, "frame_rule": frame_rule, "blank_threshold": blank_threshold}
+        self.sfmx_kd_options = {"temperature": sfmx_kd_temperature, "frames": sfmx_kd_frames}
+        self.binary_kd_options = {"temperature": binary_kd_temperature}
+        self.fkl_options = {"temperature": fkl_temperature, "variant": fkl_variant, "blank_weight": fkl_blank_weight}
+        self.repr_options = {"nonblank_weight": repr_nonblank_weight, "blank_weight": repr_blank_weight}
+        self.repr_layer_pairs: List[Tuple[int, int]] = [(int(s), int(t)) for s, t in repr_layer_pairs]
+
+        object.__setattr__(self, "teacher", None)
+        self._precomputed_feats = None
+        self.teacher_taps = None
+        self.student_taps = BlockOutputTaps(self.encoder, [s for s, _ in self._active_pairs()])
+        if any(w > 0 for w in self.weights.values()):
+            self._attach_teacher(teacher_config, teacher_model_file)
+        if self.weights["repr_kd"] > 0:
+            # ESPnet encoders keep one width through all their blocks
+            widths = (self.encoder.output_size(), self.teacher.encoder.output_size())
+            self.repr_projections = torch.nn.ModuleList(torch.nn.Linear(*widths) for _ in self.repr_layer_pairs)
+
+    # ---- the teacher -------------------------------------------------------------------------------------------
+    def _attach_teacher(self, config: Optional[str], model_file: Optional[str]) -> None:
+        if not config or not model_file:
+            raise ValueError(
+                "a KD weight is > 0 but model_conf.teacher_config / teacher_model_file are not set: point them "
+                "at the teacher's exp/<teacher>/config.yaml and its selected checkpoint"
+            )
+        teacher, teacher_args = load_teacher(config, model_file)
+        check_teacher_fits_student(teacher, self, config, input_size=teacher_args.get("input_size"))
+        teacher.frontend = None  # it reads the student's features, before SpecAugment
+        object.__setattr__(self, "teacher", teacher)
+        self.teacher_taps = BlockOutputTaps(teacher.encoder, [t for _, t in self._active_pairs()])
+
+    def _active_pairs(self) -> List[Tuple[int, int]]:
+        return self.repr_layer_pairs if self.weights["repr_kd"] > 0 else []
+
+    def _apply(self, fn, *args, **kwargs):
+        super()._apply(fn, *args, **kwargs)
+        if self.teacher is not None:
+            self.teacher._apply(fn, *args, **kwargs)
+        return self
+
+    @torch.no_grad()
+    def teacher_outputs(self, feats: torch.Tensor, feats_lengths: torch.Tensor) -> TeacherOutputs:
+        """The teacher's CTC logits and tapped hidden states on the student's (pre-SpecAugment) features."""
+        self.teacher.eval()
+        self.teacher_taps.clear()
+        # clone: GlobalMVN and SpecAugment modify features in place when no gradient flows through them
+        encoder_out, encoder_out_lens = self.teacher.encode(feats.clone(), feats_lengths)
+        if isinstance(encoder_out, tuple):
+            encoder_out = encoder_out[0]
+        hidden = [self.teacher_taps.take(t, encoder_out) for _, t in self._active_pairs()]
+        return TeacherOutputs(self.teacher.ctc.ctc_lo(encoder_out), encoder_out_lens, hidden)
+
+    # ---- forward -----------------------------------------------------------------------------------------------
+    def _extract_feats(self, speech: torch.Tensor, speech_lengths: torch.Tensor):
+        """Hands `encode` the features `forward` already extracted for the teacher, instead of recomputing them."""
+        if self._precomputed_feats is not None:
+            feats, self._precomputed_feats = self._precomputed_feats, None
+            return feats
+        return super()._extract_feats(speech, speech_lengths)
+
+    def forward(
+        self,
+        speech: torch.Tensor,
+        speech_lengths: torch.Tensor,
+        text: torch.Tensor,
+        text_lengths: torch.Tensor,
+        **kwargs,
+    ) -> Tuple[torch.Tensor, Dict[str, torch.Tensor], torch.Tensor]:
+        text[text == -1] = self.ignore_id
+        text = text[:, : text_lengths.max()]
+        batch_size = speech.shape[0]
+
+        feats, feats_lengths = super()._extract_feats(speech, speech_lengths)
+        teacher = self.teacher_outputs(feats, feats_lengths) if self.teacher is not None else None
+        self._precomputed_feats = (feats, feats_lengths)
+        self.student_taps.clear()
+        encoder_out, encoder_out_lens = self.encode(speech, speech_lengths)
+
+        stats: Dict[str, Optional[torch.Tensor]] = {}
+        loss_ctc, cer_ctc = self._calc_ctc_loss(encoder_out, encoder_out_lens, text, text_lengths)
+        stats["loss_ctc"], stats["cer_ctc"] = loss_ctc.detach(), cer_ctc
+        if self.ctc_weight == 1.0:
+            loss = loss_ctc
+        else:
+            loss_att, acc_att, cer_att, wer_att = self._calc_att_loss(encoder_out, encoder_out_lens, text, text_lengths)
+            loss = self.ctc_weight * loss_ctc + (1 - self.ctc_weight) * loss_att
+            stats.update(loss_att=loss_att.detach(), acc=acc_att, cer=cer_att, wer=wer_att)
+
+        if teacher is not None:
+            loss_kd, kd_stats = self.kd_loss(encoder_out, encoder_out_lens, teacher)
+            loss = loss + loss_kd
+            stats.update(kd_stats)
+        stats["loss"] = loss.detach()
+        loss, stats, weight = force_gatherable((loss, stats, batch_size), loss.device)
+        return loss, stats, weight
+
+    def kd_loss(self, encoder_out, encoder_out_lens, teacher: TeacherOutputs):
+        """The weighted sum of the active KD terms, and every term (weighted or not) for the logs."""
+        if teacher.lengths.shape != encoder_out_lens.shape or not torch.equal(
+            teacher.lengths.to(encoder_out_lens.device), encoder_out_lens
+        ):
+            raise RuntimeError(f"teacher frames {teacher.lengths.tolist()} != student frames {encoder_out_lens.tolist()}")
+        student_logits = self.ctc.ctc_lo(encoder_out)
+        lengths = encoder_out_lens
+        fo = self.frame_options
+        terms = {}
+        if self.weights["sfmx_kd"] > 0:
+            terms["sfmx_kd"] = losses.sfmx_kd(student_logits, teacher.logits, lengths, **fo, **self.sfmx_kd_options)
+        if self.weights["guide_ctc"] > 0:
+            terms["guide_ctc"] = losses.guide_ctc(student_logits, teacher.logits, lengths, **fo)
+        if self.weights["binary_kd"] > 0:
+            terms["binary_kd"] = losses.binary_kd(
+                student_logits, teacher.logits, lengths, blank_id=self.blank_id, **self.binary_kd_options
+            )
+        if self.weights["fkl"] > 0:
+            terms["fkl"] = losses.fkl(student_logits, teacher.logits, lengths, **fo, **self.fkl_options)
+        if self.weights["repr_kd"] > 0:
+            repr_terms = [
+                losses.factorized_repr_kd(
+                    projection(self.student_taps.take(s, encoder_out)),
+                    hidden,
+                    teacher.logits,
+                    lengths,
+                    **fo,
+                    **self.repr_options,
+                )
+                for (s, _), projection, hidden in zip(self.repr_layer_pairs, self.repr_projections, teacher.hidden)
+            ]
+            terms["repr_kd"] = torch.stack(repr_terms).mean()
+        loss_kd = sum(self.weights[name] * value for name, value in terms.items())
+        stats = {f"loss_{name}": value.detach() for name, value in terms.items()}
+        stats["loss_kd"] = loss_kd.detach()
+        stats.update(self._blank_ratios(student_logits, teacher.logits, lengths))
+        return loss_kd, stats
+
+    @torch.no_grad()
+    def _blank_ratios(self, student_logits, teacher_logits, lengths) -> Dict[str, torch.Tensor]:
+        valid = losses.valid_mask(lengths, student_logits.size(1))
+        count = valid.sum().clamp(min=1)
+        blank = self.blank_id
+        return {
+            "teacher_blank_ratio": ((teacher_logits.argmax(-1) == blank) & valid).sum() / count,
+            "student_blank_ratio": ((student_logits.argmax(-1) == blank) & valid).sum() / count,
+        }
+
+    # ---- export ------------------------------------------------------------------------------------------------
+    TRAINING_ONLY_PREFIXES = ("repr_projections.",)
+
+    @classmethod
+    def kd_conf_keys(cls) -> List[str]:
+        import inspect
+
+        own = inspect.signature(cls.__init__).parameters
+        base = inspect.signature(ESPnetASRModel.__init__).parameters
+        return [name for name in own if name not in base and name not in ("self", "kwargs")]
+
+    @classmethod
+    def plain_model(cls, config: dict, state: dict) -> Tuple[dict, dict]:
+        """The config and weights of the same student as a plain `model: espnet` ESPnet model."""
+        config = dict(config, model="espnet")
+        config["model_conf"] = {k: v for k, v in (config.get("model_conf") or {}).items() if k not in cls.kd_conf_keys()}
+        state = {k: v for k, v in state.items() if not k.startswith(cls.TRAINING_ONLY_PREFIXES)}
+        logging.info("exported kd_student: dropped the teacher settings and the training-only projections")
+        return config, state
