@@ -27,6 +27,7 @@ def tiny_config(model: str = "espnet", width: int = 16, blocks: int = 2, **overr
     config = {
         "model": model,
         "token_list": list(TOKENS),
+        "token_type": "char",
         "input_size": None,
         "frontend": "default",
         "frontend_conf": dict(FRONTEND_CONF),
