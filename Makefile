@@ -1,0 +1,26 @@
+# ctc-kd: `make install` once, then `make test`. See README.md.
+PYTHON_VENV := tools/venv/bin/python
+
+.PHONY: install test test-fast clean help
+
+help:
+	@echo "make install   create tools/venv with ctc_kd, ESPnet and torch (safe to re-run)"
+	@echo "make test      the whole test suite on CPU, recipes included (about 10-20 minutes)"
+	@echo "make test-fast the unit tests only (no training, no recipes)"
+	@echo "make clean     remove caches and test leftovers (keeps tools/venv)"
+
+install:
+	bash tools/install.sh
+
+test: $(PYTHON_VENV)
+	$(PYTHON_VENV) -m pytest -q
+
+test-fast: $(PYTHON_VENV)
+	$(PYTHON_VENV) -m pytest -q -m "not slow"
+
+$(PYTHON_VENV):
+	@echo "tools/venv is missing: run 'make install' first" >&2; exit 1
+
+clean:
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+	rm -rf .pytest_cache *.egg-info
