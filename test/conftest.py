@@ -3,6 +3,10 @@ from pathlib import Path
 
 import pytest
 
+from ctc_kd.espnet_import import import_espnet_quietly
+
+import_espnet_quietly()  # once for the whole session, without ESPnet's offline NLTK download attempt
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 

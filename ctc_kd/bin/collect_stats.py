@@ -1,0 +1,90 @@
+"""Feature statistics and shape files with ESPnet's collect_stats, split over parallel jobs, resumable."""
+import argparse
+import logging
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+LOG_FORMAT = "%(asctime)s (%(module)s:%(lineno)d) %(levelname)s: %(message)s"
+
+
+def split_keys(scp: Path, parts: int, out_dir: Path):
+    """Split a wav.scp's keys into `parts` files (ESPnet reads the keys of a batch from its shape files)."""
+    keys = [line.split(maxsplit=1)[0] for line in scp.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if not keys:
+        raise SystemExit(f"ERROR: {scp} is empty: nothing to compute statistics on")
+    parts = max(1, min(parts, len(keys)))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    files = []
+    for job in range(parts):
+        path = out_dir / f"keys.{job + 1}"
+        path.write_text("".join(f"{k}\n" for k in keys[job::parts]), encoding="utf-8")
+        files.append(path)
+    return files
+
+
+def job_command(args, job: int, train_keys: Path, valid_keys: Path, out: Path):
+    command = [sys.executable, "-m", "ctc_kd.bin.asr_kd_train", "--collect_stats", "true", "--config", args.config,
+               "--normalize", "none", "--ngpu", "0", "--num_workers", "0", "--output_dir", str(out),
+               "--token_type", args.token_type, "--token_list", args.token_list,
+               "--train_shape_file", str(train_keys), "--valid_shape_file", str(valid_keys),
+               "--model", "espnet"]
+    if args.bpemodel:
+        command += ["--bpemodel", args.bpemodel]
+    for part, folder in (("train", args.train_dir), ("valid", args.valid_dir)):
+        command += [f"--{part}_data_path_and_name_and_type", f"{folder}/wav.scp,speech,sound",
+                    f"--{part}_data_path_and_name_and_type", f"{folder}/text,text,text"]
+    return command
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--config", required=True, help="a training config: its frontend decides the features")
+    parser.add_argument("--output_dir", required=True, type=Path)
+    parser.add_argument("--train_dir", required=True)
+    parser.add_argument("--valid_dir", required=True)
+    parser.add_argument("--token_type", required=True)
+    parser.add_argument("--token_list", required=True)
+    parser.add_argument("--bpemodel", default=None)
+    parser.add_argument("--nj", type=int, default=2)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+
+    out = args.output_dir
+    train_keys = split_keys(Path(args.train_dir) / "wav.scp", args.nj, out / "splits" / "train")
+    valid_keys = split_keys(Path(args.valid_dir) / "wav.scp", len(train_keys), out / "splits" / "valid")
+    jobs = len(valid_keys)  # the valid set may be smaller than nj
+    train_keys = split_keys(Path(args.train_dir) / "wav.scp", jobs, out / "splits" / "train")
+    (out / "logs").mkdir(parents=True, exist_ok=True)
+    running = []
+    for job in range(1, jobs + 1):
+        job_dir = out / f"stats.{job}"
+        if (job_dir / ".done").exists():
+            logging.info(f"skip {job_dir}: done")
+            continue
+        log = (out / "logs" / f"stats.{job}.log").open("w", encoding="utf-8")
+        command = job_command(args, job, train_keys[job - 1], valid_keys[job - 1], job_dir)
+        running.append((job, job_dir, log, subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)))
+    logging.info(f"computing feature statistics in {len(running)} job(s), logs in {out}/logs")
+    failed = []
+    for job, job_dir, log, process in running:
+        if process.wait() != 0:
+            failed.append(f"{out}/logs/stats.{job}.log")
+        else:
+            (job_dir / ".done").touch()
+        log.close()
+    if failed:
+        raise SystemExit(f"ERROR: feature statistics failed, see {', '.join(failed)}")
+    command = [sys.executable, "-m", "espnet2.bin.aggregate_stats_dirs", "--output_dir", str(out)]
+    for job in range(1, jobs + 1):
+        command += ["--input_dir", str(out / f"stats.{job}")]
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    for part in ("train", "valid"):
+        shutil.copyfile(out / part / "text_shape", out / part / f"text_shape.{args.token_type}")
+    logging.info(f"wrote {out}/train/feats_stats.npz and the shape files")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

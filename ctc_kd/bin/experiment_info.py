@@ -1,0 +1,112 @@
+"""Small questions the stage script asks about configs and experiment folders, answered on stdout."""
+import argparse
+import shutil
+import sys
+from pathlib import Path
+
+import yaml
+
+EXTERNAL_CHECKPOINT = "external.pth"  # exp/<teacher>/external.pth: a teacher trained elsewhere
+
+
+def load_yaml(path) -> dict:
+    path = Path(path)
+    if not path.is_file():
+        raise SystemExit(f"ERROR: {path} does not exist")
+    with path.open(encoding="utf-8") as f:
+        return yaml.safe_load(f) or {}
+
+
+def best_checkpoint(exp_dir) -> Path:
+    """The checkpoint ESPnet selected by the config's first best_model_criterion (e.g. valid.cer_ctc.best.pth)."""
+    exp_dir = Path(exp_dir)
+    if (exp_dir / EXTERNAL_CHECKPOINT).exists():
+        return exp_dir / EXTERNAL_CHECKPOINT
+    config = load_yaml(exp_dir / "config.yaml")
+    for phase, metric, _ in config.get("best_model_criterion") or []:
+        candidate = exp_dir / f"{phase}.{metric}.best.pth"
+        if candidate.exists():
+            return candidate
+    epochs = sorted(exp_dir.glob("*epoch.pth"), key=lambda p: int(p.name.split("epoch")[0]))
+    if epochs:
+        return epochs[-1]
+    raise SystemExit(
+        f"ERROR: {exp_dir} has no selected checkpoint ({config.get('best_model_criterion')}) and no epoch.pth: "
+        "its training has not finished; re-run its training stage"
+    )
+
+
+def get(config, key) -> str:
+    value = load_yaml(config)
+    for part in key.split("."):
+        value = (value or {}).get(part) if isinstance(value, dict) else None
+    return "" if value is None else str(value)
+
+
+def parent(name: str, chain: str) -> str:
+    """From "child:parent child2:parent2", the parent of `name` (empty when it starts from scratch)."""
+    for link in chain.split():
+        child, _, mother = link.partition(":")
+        if not mother:
+            raise SystemExit(f"ERROR: --init_chain entry '{link}' is not child:parent")
+        if child == name:
+            return mother
+    return ""
+
+
+def init_param(parent_dir, child_config) -> str:
+    """ESPnet's --init_param for the child: the parent's best weights, minus projections the child lacks."""
+    spec = str(best_checkpoint(parent_dir))
+    model_conf = load_yaml(child_config).get("model_conf") or {}
+    if not float(model_conf.get("repr_kd_weight", 0.0)) > 0:
+        spec += ":::repr_projections"
+    return spec
+
+
+def import_teacher(model_file, config_file, exp_dir) -> None:
+    """Make exp/<teacher> for a teacher trained elsewhere: its config and a link to its weights."""
+    model_file, config_file, exp_dir = Path(model_file), Path(config_file), Path(exp_dir)
+    for path in (model_file, config_file):
+        if not path.is_file():
+            raise SystemExit(f"ERROR: --teacher_model needs {path}, which does not exist")
+    exp_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(config_file, exp_dir / "config.yaml")
+    link = exp_dir / EXTERNAL_CHECKPOINT
+    if link.is_symlink() or link.exists():
+        link.unlink()
+    link.symlink_to(model_file.resolve())
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("best-checkpoint").add_argument("exp_dir")
+    getter = commands.add_parser("get")
+    getter.add_argument("config")
+    getter.add_argument("key", help="dotted, e.g. model_conf.skd_layer")
+    chain = commands.add_parser("parent")
+    chain.add_argument("name")
+    chain.add_argument("chain", nargs="?", default="")
+    init = commands.add_parser("init-param")
+    init.add_argument("parent_dir")
+    init.add_argument("child_config")
+    teacher = commands.add_parser("import-teacher")
+    teacher.add_argument("model_file")
+    teacher.add_argument("config_file")
+    teacher.add_argument("exp_dir")
+    args = parser.parse_args(argv)
+    if args.command == "best-checkpoint":
+        print(best_checkpoint(args.exp_dir))
+    elif args.command == "get":
+        print(get(args.config, args.key))
+    elif args.command == "parent":
+        print(parent(args.name, args.chain))
+    elif args.command == "init-param":
+        print(init_param(args.parent_dir, args.child_config))
+    else:
+        import_teacher(args.model_file, args.config_file, args.exp_dir)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,23 @@
+"""Command-line plumbing shared by the data tools: the project's log format and clean exits on bad input."""
+from __future__ import annotations
+
+import logging
+from typing import Callable, Optional
+
+LOG_FORMAT = "%(asctime)s (%(module)s:%(lineno)d) %(levelname)s: %(message)s"
+
+
+def setup_logging(level: int = logging.INFO) -> None:
+    """Configure the root logger once with the project's format (no-op if the caller configured it)."""
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=level, format=LOG_FORMAT)
+
+
+def run(body: Callable[[], Optional[int]], errors=(ValueError, OSError)) -> int:
+    """Run a tool's body; input errors become one logged message and exit status 1 instead of a traceback."""
+    setup_logging()
+    try:
+        return body() or 0
+    except errors as e:  # the message already names the file and the fix
+        logging.error("%s", e, stacklevel=2)  # reported as the calling tool's line
+        return 1

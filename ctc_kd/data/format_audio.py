@@ -1,0 +1,266 @@
+"""Turn a data dir's audio into one 16-bit mono file per utterance at a fixed rate (cut, speed-perturbed, resampled).
+
+Reads wav.scp (plain file paths of anything libsndfile reads: WAV, FLAC, NIST SPHERE PCM, ...; relative paths are
+taken from the current directory, as in Kaldi; command pipes are refused), optional segments
+(start/end seconds in the recording) and optional utt2speed (`<utt> <factor>` from ctc_kd.data.speed_perturb).
+For each utterance: cut the segment, keep the FIRST channel of multi-channel audio, apply the speed factor f the
+Kaldi/sox "speed" way (the samples are taken to be at round(fs_in * f) Hz and resampled to --fs, so the length
+becomes len / f and the pitch moves with it), resample to --fs with torchaudio.functional.resample, and write
+`OUT_DIR/data/<utt>.<flac|wav>` atomically. OUT_DIR gets wav.scp (absolute paths), utt2num_samples, text, utt2spk and
+spk2utt (no segments). Re-running skips utterances whose output file exists and is readable, so an interrupted run
+resumes.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import multiprocessing
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple
+
+import numpy as np
+import soundfile as sf
+
+from ctc_kd.data.cli import run
+from ctc_kd.data.datadir import DataDir, DataDirError, PathLike, atomic_path, parse_segments, restrict, write_kv
+from ctc_kd.data.validate import validate_data_dir
+
+log = logging.getLogger(__name__)
+
+FORMATS = {"flac": "FLAC", "wav": "WAV"}
+COPIED = ("text", "utt2spk")  # per-utterance files carried over unchanged (spk2utt is regenerated)
+
+
+@dataclass(frozen=True)
+class Job:
+    """One utterance to format."""
+
+    utt: str
+    src: str
+    start: Optional[float]  # seconds into the recording, None for the whole file
+    end: Optional[float]
+    speed: float
+    out: str
+
+
+@dataclass(frozen=True)
+class Result:
+    utt: str
+    num_samples: int = 0
+    error: Optional[str] = None
+    skipped: bool = False  # output already there (resume)
+
+
+class BadAudio(Exception):
+    """An utterance's audio cannot be used; the message says which file and how to fix it."""
+
+
+def _existing_frames(path: str, fs: int) -> int:
+    """Number of samples of an already written output, or 0 if it is missing, unreadable or of another rate."""
+    if not os.path.isfile(path):
+        return 0
+    try:
+        info = sf.info(path)
+    except Exception:  # noqa: BLE001 - any unreadable file is simply redone
+        return 0
+    return info.frames if info.samplerate == fs else 0
+
+
+def _read(job: Job, max_overshoot: float) -> Tuple[np.ndarray, int]:
+    """Read the job's samples (first channel, float32) and their sample rate."""
+    if not os.path.isfile(job.src):
+        raise BadAudio(f"audio file {job.src} not found")
+    try:
+        info = sf.info(job.src)
+    except Exception as e:  # noqa: BLE001 - libsndfile's message says what is wrong with the file
+        raise BadAudio(f"cannot read {job.src} as audio ({e})") from None
+    if info.frames <= 0:
+        raise BadAudio(f"audio file {job.src} is empty (0 samples)")
+    sr = info.samplerate
+    start, stop = 0, info.frames
+    if job.start is not None:
+        start, stop = int(round(job.start * sr)), int(round(job.end * sr))
+        if start >= info.frames or stop > info.frames + int(round(max_overshoot * sr)):
+            raise BadAudio(
+                f"segment {job.start:g}-{job.end:g} s is beyond the end of {job.src} ({info.frames / sr:.3f} s)"
+            )
+        stop = min(stop, info.frames)
+    try:
+        data, sr = sf.read(job.src, start=start, stop=stop, dtype="float32", always_2d=True)
+    except Exception as e:  # noqa: BLE001
+        raise BadAudio(f"cannot read samples {start}-{stop} of {job.src} ({e})") from None
+    if data.shape[0] == 0:
+        raise BadAudio(f"no samples in {job.src} for this utterance")
+    return data[:, 0], sr
+
+
+def _to_target(x: np.ndarray, sr: int, speed: float, fs: int) -> np.ndarray:
+    """Apply speed (samples taken as at round(sr*speed) Hz) and resample to fs."""
+    orig = int(round(sr * speed))
+    if orig == fs:
+        return x
+    import torch
+    from torchaudio.functional import resample
+
+    return resample(torch.from_numpy(np.ascontiguousarray(x)), orig, fs).numpy()
+
+
+def _to_int16(x: np.ndarray) -> np.ndarray:
+    """Float in [-1, 1) to 16-bit PCM with clipping (16-bit input round-trips exactly)."""
+    return np.clip(np.round(x * 32768.0), -32768, 32767).astype(np.int16)
+
+
+def format_one(job: Job, fs: int, audio_format: str, max_overshoot: float) -> Result:
+    """Format one utterance; never raises: problems come back in Result.error."""
+    done = _existing_frames(job.out, fs)
+    if done > 0:
+        return Result(job.utt, done, skipped=True)
+    try:
+        x, sr = _read(job, max_overshoot)
+        y = _to_int16(_to_target(x, sr, job.speed, fs))
+        if y.shape[0] == 0:
+            raise BadAudio(f"{job.src}: nothing left after resampling")
+        with atomic_path(job.out, suffix="." + audio_format) as tmp:
+            sf.write(str(tmp), y, fs, format=FORMATS[audio_format], subtype="PCM_16")
+        return Result(job.utt, int(y.shape[0]))
+    except BadAudio as e:
+        return Result(job.utt, error=str(e))
+    except Exception as e:  # noqa: BLE001 - reported with the utterance instead of killing the pool
+        return Result(job.utt, error=f"{type(e).__name__} while formatting {job.src}: {e}")
+
+
+def _init_worker() -> None:
+    """One thread per worker process: --nj processes already use the cores."""
+    try:
+        import torch
+
+        torch.set_num_threads(1)
+    except ImportError:  # pragma: no cover
+        pass
+
+
+def _work(args) -> Result:
+    return format_one(*args)
+
+
+def make_jobs(in_dir: PathLike, out_dir: PathLike, audio_format: str) -> Tuple[List[Job], Dict[str, Dict[str, str]]]:
+    """Validate `in_dir` and list one Job per utterance."""
+    validate_data_dir(in_dir, allow_empty_text=True)
+    d = DataDir(in_dir)
+    maps = d.read_all()
+    wav = maps["wav.scp"]
+    for rec, path in wav.items():
+        if path.endswith("|") or len(path.split()) > 1:
+            raise DataDirError(
+                f"{d.wav_scp}: '{rec}' is not a plain file path ('{path}'); ctc_kd reads audio files directly: "
+                f"convert the audio to files (wav/flac/sph) and list their paths"
+            )
+    segments = parse_segments(maps["segments"], d.segments) if "segments" in maps else None
+    speeds = {u: float(v) for u, v in maps.get("utt2speed", {}).items()}
+    data = (Path(out_dir) / "data").resolve()
+    jobs = []
+    for utt in sorted(maps["utt2spk"]):
+        if "/" in utt or utt.startswith("."):
+            raise DataDirError(f"{d.utt2spk}: utterance id '{utt}' cannot be a file name; rename it")
+        if segments is not None:
+            rec, start, end = segments[utt]
+        else:
+            rec, start, end = utt, None, None
+        jobs.append(Job(utt, os.path.abspath(wav[rec]), start, end, speeds.get(utt, 1.0),
+                        str(data / f"{utt}.{audio_format}")))
+    return jobs, maps
+
+
+def format_audio(
+    in_dir: PathLike,
+    out_dir: PathLike,
+    fs: int = 16000,
+    nj: int = 1,
+    audio_format: str = "flac",
+    skip_bad: bool = False,
+    max_overshoot: float = 0.0,
+) -> Dict[str, int]:
+    """Format every utterance of `in_dir` into `out_dir`; returns {'done', 'skipped', 'bad'} counts."""
+    if audio_format not in FORMATS:
+        raise DataDirError(f"--audio-format must be one of {sorted(FORMATS)}, got '{audio_format}'")
+    if Path(out_dir).resolve() == Path(in_dir).resolve():
+        raise DataDirError(f"{out_dir}: output dir is the input dir; write the formatted dir to a new dir")
+    jobs, maps = make_jobs(in_dir, out_dir, audio_format)
+    (Path(out_dir) / "data").mkdir(parents=True, exist_ok=True)
+    total = len(jobs)
+    log.info("formatting %d utterances of %s to %d Hz %s in %s (nj=%d)", total, in_dir, fs, audio_format, out_dir, nj)
+    num_samples: Dict[str, int] = {}
+    bad: Dict[str, str] = {}
+    skipped = 0
+    step = max(1, total // 10)
+    src_of = {j.utt: j.src for j in jobs}
+    tasks = [(j, fs, audio_format, max_overshoot) for j in jobs]
+    pool = None
+    try:
+        if nj > 1 and total > 1:
+            pool = multiprocessing.get_context("fork").Pool(min(nj, total), initializer=_init_worker)
+            results = pool.imap_unordered(_work, tasks, chunksize=max(1, min(32, total // (nj * 20))))
+        else:
+            results = map(_work, tasks)
+        for n, res in enumerate(results, start=1):
+            if res.error is not None:
+                msg = f"utterance '{res.utt}': {res.error}"
+                if not skip_bad:
+                    raise DataDirError(
+                        f"{msg}\n  fix: correct or replace the audio file (wav.scp/segments of {in_dir}), or remove "
+                        f"the utterance with `python -m ctc_kd.data.subset`, or re-run with --skip-bad to drop such "
+                        f"utterances (listed in {Path(out_dir) / 'bad_utts'}); finished files are kept and reused"
+                    )
+                log.warning("dropping %s", msg)
+                bad[res.utt] = res.error
+            else:
+                num_samples[res.utt] = res.num_samples
+                skipped += res.skipped
+            if total >= 20 and (n % step == 0 or n == total):
+                log.info("%d/%d utterances (%d%%)", n, total, 100 * n // total)
+    finally:
+        if pool is not None:
+            pool.terminate()
+            pool.join()
+    if skip_bad:
+        write_kv(Path(out_dir) / "bad_utts", {u: f"{src_of[u]} {r}" for u, r in bad.items()})
+    if not num_samples:
+        raise DataDirError(f"{in_dir}: no utterance could be formatted; see {Path(out_dir) / 'bad_utts'}")
+    out = restrict({n: maps[n] for n in COPIED if n in maps}, num_samples)
+    out["wav.scp"] = {u: str((Path(out_dir) / "data" / f"{u}.{audio_format}").resolve()) for u in num_samples}
+    out["utt2num_samples"] = {u: str(n) for u, n in num_samples.items()}
+    DataDir(out_dir).write_all(out)
+    log.info("%s: %d utterances formatted (%d were already done), %d bad%s", out_dir, len(num_samples), skipped,
+             len(bad), f" (listed in {Path(out_dir) / 'bad_utts'})" if bad else "")
+    return {"done": len(num_samples), "skipped": skipped, "bad": len(bad)}
+
+
+def get_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m ctc_kd.data.format_audio",
+        description=__doc__.split("\n")[0] + " Multi-channel audio keeps its first channel.",
+    )
+    parser.add_argument("--fs", type=int, default=16000, help="output sample rate in Hz")
+    parser.add_argument("--nj", type=int, default=1, help="parallel worker processes")
+    parser.add_argument("--audio-format", choices=sorted(FORMATS), default="flac", help="output file format (16-bit)")
+    parser.add_argument("--skip-bad", action="store_true",
+                        help="drop utterances whose audio is missing/corrupt/empty (listed in OUT_DIR/bad_utts) "
+                        "instead of stopping")
+    parser.add_argument("--max-overshoot", type=float, default=0.0,
+                        help="seconds a segment may end past its recording's end (cut at the end); more is an error")
+    parser.add_argument("in_dir")
+    parser.add_argument("out_dir")
+    return parser
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    args = get_parser().parse_args(argv)
+    return run(lambda: format_audio(args.in_dir, args.out_dir, args.fs, args.nj, args.audio_format, args.skip_bad,
+                                    args.max_overshoot) and 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,385 @@
+#!/usr/bin/env bash
+# The one stage script of every ctc-kd recipe: data -> dump -> tokens + stats -> teacher -> students -> scores -> table.
+#
+# A corpus recipe's run.sh calls it with the corpus settings; any option can be given again on the command line:
+#   ./run.sh                                   # every stage
+#   ./run.sh --stage 10 --stop_stage 13 --student_configs "conf/train_student_alone.yaml conf/train_student_fkl.yaml"
+#   ./run.sh --stage 10 --systems "student_fpkd_stage1"   # one system of the list (e.g. one per sitting)
+# Every stage skips what is already done and says so; a failed stage is re-run with --stage N (training resumes
+# from exp/<system>/checkpoint.pth). See `./asr_kd.sh --help` for the options.
+set -euo pipefail
+
+# ---- options (name=default; each is a --name value option) --------------------------------------------------------
+stage=1                 # first stage to run
+stop_stage=14           # last stage to run
+ngpu=0                  # GPUs per node (0: CPU); > 1 or num_nodes > 1 trains through espnet2.bin.launch
+num_nodes=1             # nodes for multi-node training (cuda_cmd in cmd.sh must then be a cluster launcher)
+nj=2                    # parallel jobs for audio formatting and feature statistics
+dumpdir=dump            # formatted audio
+expdir=exp              # models, decodings, scores
+fs=16000                # sample rate of the formatted audio
+audio_format=flac       # flac or wav
+local_data_opts=""      # options of local/data.sh
+train_set=train         # set names written by local/data.sh
+valid_set=dev
+test_sets="dev test"    # sets decoded and scored
+speed_perturb_factors="" # e.g. "0.9 1.0 1.1" (stage 2)
+min_sec=0.1             # stage 4 drops training utterances shorter or longer than these
+max_sec=20
+token_type=char         # char or bpe
+nbpe=500                # BPE vocabulary size
+bpe_model_type=unigram
+teacher_config=conf/train_teacher.yaml
+teacher_name=teacher    # exp/<teacher_name>
+teacher_model=""        # a teacher trained elsewhere: its checkpoint (.pth); skips stage 7
+external_teacher_config="" # ... and its config.yaml (default: config.yaml beside teacher_model)
+student_configs=""      # training configs of the students; system name = file name without train_ and .yaml
+init_chain=""           # "child:parent ..." students initialised from another's best checkpoint (FPKD stages)
+seeds="1"               # one training per seed; with several, systems are named <name>_seed<k>
+systems=""              # only these systems (names as in exp/) in stages 10-14; default: all
+train_args=""           # extra options for every asr_kd_train call
+decoder=greedy          # greedy (batched, ctc_kd.bin.decode) or beam (ESPnet's Speech2Text)
+decode_args=""          # extra options for ctc_kd.bin.decode, e.g. "--beam_size 10 --ctc_weight 0.3"
+main_metric=cer         # cer or wer: the metric the results table leads with
+results_title=""        # title of RESULTS.md
+baseline=""             # the system relative error reductions refer to (default: the first student)
+python=python
+
+# ---- parse ------------------------------------------------------------------------------------------------------
+help_message=$(sed -n '/^# ---- options/,/^# ---- parse/p' "$0" | sed '1d;$d' | sed 's/^\([a-z_0-9]*\)=\(.*\)/  --\1 \2/')
+usage() {
+    cat <<EOF
+Usage: $0 [--option value] ...
+The stages: 1 data, 2 speed perturbation, 3 audio formatting, 4 filtering, 5 token list, 6 feature statistics,
+7 teacher training, 8 teacher decoding and scoring, 9 teacher-output cache (reserved), 10 student trainings,
+11 decoding, 12 scoring, 13 results table (RESULTS.md), 14 export (plain ESPnet model + zip).
+Options (default value, then what it is):
+$help_message
+EOF
+}
+command_line="$0 $*"
+while [ $# -gt 0 ]; do
+    case $1 in
+        --help|-h) usage; exit 0 ;;
+        --*)
+            name=${1#--}
+            if ! declare -p "$name" >/dev/null 2>&1 || ! grep -q "^${name}=" "$0"; then
+                echo "$0: unknown option $1 (see --help)" >&2; exit 2
+            fi
+            [ $# -ge 2 ] || { echo "$0: $1 needs a value" >&2; exit 2; }
+            printf -v "$name" '%s' "$2"; shift 2 ;;
+        *) echo "$0: unexpected argument '$1' (see --help)" >&2; exit 2 ;;
+    esac
+done
+
+. ./path.sh
+. ./cmd.sh
+
+mkdir -p log
+run_log=log/asr_kd.$(date '+%Y%m%d-%H%M%S').log
+exec > >(tee -a "$run_log") 2>&1
+log() { echo "$(date '+%Y-%m-%dT%H:%M:%S') (asr_kd.sh:${BASH_LINENO[0]}) $*"; }
+die() { log "ERROR: $*"; exit 1; }
+trap 'rc=$?; [ $rc -eq 0 ] || log "stopped with an error (exit $rc) in the stage above; fix it and re-run with --stage <that stage>; finished work is kept"' EXIT
+log "$command_line"
+log "log of this run: $run_log"
+
+want() { [ "$stage" -le "$1" ] && [ "$stop_stage" -ge "$1" ]; }
+stage_header() { log "==== stage $1: $2 ===="; }
+
+# ---- derived settings ---------------------------------------------------------------------------------------------
+data_feats=$dumpdir/raw
+train_sp=$train_set
+[ -n "$speed_perturb_factors" ] && train_sp=${train_set}_sp
+case $token_type in
+    char) token_dir=data/token_list/char ;;
+    bpe) token_dir=data/token_list/bpe_${bpe_model_type}${nbpe} ;;
+    *) die "--token_type must be char or bpe, not '$token_type'" ;;
+esac
+token_list=$token_dir/tokens.txt
+bpemodel=$token_dir/bpe.model
+stats_dir=$expdir/asr_stats_${token_type}
+token_args=(--token_type "$token_type" --token_list "$token_list")
+[ "$token_type" = bpe ] && token_args+=(--bpemodel "$bpemodel")
+
+teacher_dir=$expdir/$teacher_name
+teacher_train_config=$teacher_dir/config.yaml
+teacher_checkpoint=""  # known after stage 7: the best checkpoint by the config's criterion
+
+system_name() { local base; base=$(basename "$1" .yaml); echo "${base#train_}"; }
+# Systems to train, with their configs and seeds: "name config seed" per line.
+student_plan() {
+    local config name seed n_seeds
+    n_seeds=$(echo $seeds | wc -w)
+    for config in $student_configs; do
+        name=$(system_name "$config")
+        for seed in $seeds; do
+            if [ "$n_seeds" -gt 1 ]; then echo "${name}_seed${seed} $config $seed"; else echo "$name $config $seed"; fi
+        done
+    done
+}
+selected() { [ -z "$systems" ] || [[ " $systems " == *" $1 "* ]] || [[ " $systems " == *" ${1%_seed*} "* ]]; }
+best_checkpoint() { $python -m ctc_kd.bin.experiment_info best-checkpoint "$1"; }
+teacher_ready() {
+    [ -e "$teacher_dir/.done" ] || die "the teacher is not trained: run stage 7 first, or pass --teacher_model"
+    teacher_checkpoint=$(best_checkpoint "$teacher_dir")
+}
+
+# Train one system with ESPnet's trainer (resumes from checkpoint.pth); writes exp/<name>/.done when finished.
+train_system() {
+    local name=$1 config=$2; shift 2
+    local dir=$expdir/$name
+    if [ -e "$dir/.done" ]; then
+        log "skip $dir: trained already (delete $dir/.done to train again; training resumes from its checkpoint)"
+        return 0
+    fi
+    [ -f "$config" ] || die "training config $config does not exist"
+    mkdir -p "$dir"
+    [ -e "$dir/checkpoint.pth" ] && log "resuming $dir from its checkpoint.pth"
+    local args=(--config "$config" --output_dir "$dir" --ngpu "$ngpu" --resume true "${token_args[@]}"
+        --train_data_path_and_name_and_type "$data_feats/$train_sp/wav.scp,speech,sound"
+        --train_data_path_and_name_and_type "$data_feats/$train_sp/text,text,text"
+        --valid_data_path_and_name_and_type "$data_feats/$valid_set/wav.scp,speech,sound"
+        --valid_data_path_and_name_and_type "$data_feats/$valid_set/text,text,text"
+        --train_shape_file "$stats_dir/train/speech_shape" --train_shape_file "$stats_dir/train/text_shape.$token_type"
+        --valid_shape_file "$stats_dir/valid/speech_shape" --valid_shape_file "$stats_dir/valid/text_shape.$token_type"
+        --normalize_conf "stats_file=$stats_dir/train/feats_stats.npz" "$@")
+    # shellcheck disable=SC2206
+    args+=($train_args)
+    log "training $dir ($config), log: $dir/train.log"
+    local start=$SECONDS
+    if [ "$ngpu" -gt 1 ] || [ "$num_nodes" -gt 1 ]; then
+        $python -m espnet2.bin.launch --cmd "$cuda_cmd" --log "$dir/train.log" --ngpu "$ngpu" \
+            --num_nodes "$num_nodes" --init_file_prefix "$dir/.dist_init_" --multiprocessing_distributed true -- \
+            $python -m ctc_kd.bin.asr_kd_train "${args[@]}" \
+            || die "training $dir failed: see $dir/train.log (re-running resumes it)"
+    else
+        $python -m ctc_kd.bin.asr_kd_train "${args[@]}" >> "$dir/train.log" 2>&1 \
+            || { tail -n 20 "$dir/train.log"; die "training $dir failed: see $dir/train.log (re-running resumes it)"; }
+    fi
+    echo "$((SECONDS - start))" > "$dir/train_seconds"
+    touch "$dir/.done"
+    log "trained $dir in $((SECONDS - start)) s; best checkpoint: $(best_checkpoint "$dir")"
+}
+
+# Export (plain ESPnet model) and decode one system on every test set; skips what is newer than its checkpoint.
+decode_system() {
+    local name=$1 dir=$expdir/$1 checkpoint set out
+    checkpoint=$(best_checkpoint "$dir")
+    if [ ! -e "$dir/export/model.pth" ] || [ "$checkpoint" -nt "$dir/export/model.pth" ]; then
+        $python -m ctc_kd.bin.export_student --config "$dir/config.yaml" --model_file "$checkpoint" \
+            --out_dir "$dir/export" > "$dir/export.log" 2>&1 || die "exporting $dir failed: see $dir/export.log"
+    fi
+    for set in $test_sets; do
+        out=$dir/decode_$decoder/$set
+        if [ -e "$out/decode_info.json" ] && [ "$out/decode_info.json" -nt "$dir/export/model.pth" ]; then
+            log "skip decoding $out: done"
+            continue
+        fi
+        mkdir -p "$out"
+        # shellcheck disable=SC2086
+        $python -m ctc_kd.bin.decode --model_dir "$dir/export" --data_dir "$data_feats/$set" --decoder "$decoder" \
+            --ngpu "$((ngpu > 0 ? 1 : 0))" --output_dir "$out" $decode_args > "$out/decode.log" 2>&1 \
+            || { tail -n 20 "$out/decode.log"; die "decoding $out failed: see $out/decode.log"; }
+        log "decoded $out: $(grep -o '"rtf": [0-9.e-]*' "$out/decode_info.json" || true)"
+    done
+}
+
+score_system() {
+    local dir=$expdir/$1 set out unit
+    for set in $test_sets; do
+        out=$dir/decode_$decoder/$set
+        [ -e "$out/text" ] || die "no hypotheses in $out: run stage 11 (decoding) first"
+        for unit in cer wer $( [ "$token_type" = bpe ] && echo ter ); do
+            local unit_args=(--unit "${unit/cer/char}")
+            [ "$unit" = wer ] && unit_args=(--unit word)
+            [ "$unit" = ter ] && unit_args=(--unit token --token-list "$token_list" --bpe-model "$bpemodel")
+            $python -m ctc_kd.bin.score --ref "$data_feats/$set/text" --hyp "$out/text" "${unit_args[@]}" \
+                --utt2spk "$data_feats/$set/utt2spk" --out-dir "$out/score_$unit" > "$out/score_$unit.log" 2>&1 \
+                || die "scoring $out failed: see $out/score_$unit.log"
+        done
+        log "scored $out: CER $(json_err "$out/score_cer/score.json")%, WER $(json_err "$out/score_wer/score.json")%"
+    done
+}
+json_err() { $python -c 'import json,sys; print(json.load(open(sys.argv[1]))["err"])' "$1"; }
+
+all_systems() {
+    echo "$teacher_name"
+    student_plan | while read -r name _ _; do echo "$name"; done
+}
+
+# ---- stage 1: data preparation --------------------------------------------------------------------------------
+if want 1; then
+    stage_header 1 "data preparation (local/data.sh)"
+    # shellcheck disable=SC2086
+    local/data.sh $local_data_opts
+    for set in $train_set $valid_set $test_sets; do
+        $python -m ctc_kd.data.validate "data/$set" || die "data/$set is not a valid data dir (see above)"
+    done
+fi
+
+# ---- stage 2: speed perturbation ------------------------------------------------------------------------------
+if want 2; then
+    stage_header 2 "speed perturbation"
+    if [ -z "$speed_perturb_factors" ]; then
+        log "no --speed_perturb_factors: skipped"
+    elif [ -e "data/$train_sp/.done" ]; then
+        log "skip data/$train_sp: done"
+    else
+        # shellcheck disable=SC2086
+        $python -m ctc_kd.data.speed_perturb --factors $speed_perturb_factors "data/$train_set" "data/$train_sp"
+        touch "data/$train_sp/.done"
+    fi
+fi
+
+# ---- stage 3: audio formatting ---------------------------------------------------------------------------------
+if want 3; then
+    stage_header 3 "audio formatting into $data_feats/org at $fs Hz"
+    for set in $train_sp $valid_set $test_sets; do
+        [ -d "data/$set" ] || die "data/$set does not exist: run stages 1-2 first"
+        out=$data_feats/org/$set
+        if [ -e "$out/.done" ]; then log "skip $out: done"; continue; fi
+        $python -m ctc_kd.data.format_audio --fs "$fs" --nj "$nj" --audio-format "$audio_format" "data/$set" "$out"
+        touch "$out/.done"
+    done
+fi
+
+# ---- stage 4: filtering ----------------------------------------------------------------------------------------
+if want 4; then
+    stage_header 4 "filtering by duration ($min_sec-$max_sec s) and empty text"
+    for set in $train_sp $valid_set; do
+        out=$data_feats/$set
+        if [ -e "$out/.done" ]; then log "skip $out: done"; continue; fi
+        $python -m ctc_kd.data.filter --fs "$fs" --min-sec "$min_sec" --max-sec "$max_sec" "$data_feats/org/$set" "$out"
+        touch "$out/.done"
+    done
+    for set in $test_sets; do  # test sets are scored whole: linked, not filtered
+        [ "$set" = "$valid_set" ] && continue
+        [ -e "$data_feats/$set" ] || ln -s "org/$set" "$data_feats/$set"
+    done
+fi
+
+# ---- stage 5: token list ---------------------------------------------------------------------------------------
+if want 5; then
+    stage_header 5 "token list ($token_type)"
+    if [ -e "$token_list" ]; then
+        log "skip $token_list: exists (delete $token_dir to rebuild; every model depends on it)"
+    else
+        $python -m ctc_kd.data.token_list --unit "$token_type" --text "$data_feats/$train_sp/text" --out-dir "$token_dir" \
+            --vocab-size "$nbpe" --bpe-model-type "$bpe_model_type"
+    fi
+fi
+
+# ---- stage 6: feature statistics -------------------------------------------------------------------------------
+if want 6; then
+    stage_header 6 "feature statistics for global mean-variance normalisation (shared by teacher and students)"
+    if [ -e "$stats_dir/.done" ]; then
+        log "skip $stats_dir: done"
+    else
+        config=$teacher_config
+        [ -n "$teacher_model" ] && config=${external_teacher_config:-$(dirname "$teacher_model")/config.yaml}
+        $python -m ctc_kd.bin.collect_stats --config "$config" --output_dir "$stats_dir" --nj "$nj" \
+            --train_dir "$data_feats/$train_sp" --valid_dir "$data_feats/$valid_set" "${token_args[@]}" \
+            || die "feature statistics failed: see $stats_dir/logs"
+        touch "$stats_dir/.done"
+    fi
+fi
+
+# ---- stage 7: teacher -------------------------------------------------------------------------------------------
+if want 7; then
+    stage_header 7 "teacher training"
+    if [ -n "$teacher_model" ]; then
+        # imported as exp/<teacher_name>, so that every later stage treats it like a teacher trained here
+        $python -m ctc_kd.bin.experiment_info import-teacher "$teacher_model" \
+            "${external_teacher_config:-$(dirname "$teacher_model")/config.yaml}" "$teacher_dir"
+        touch "$teacher_dir/.done"
+        log "using the teacher $teacher_model as $teacher_dir"
+    else
+        train_system "$teacher_name" "$teacher_config"
+    fi
+fi
+
+# ---- stage 8: teacher decoding and scoring ----------------------------------------------------------------------
+if want 8; then
+    stage_header 8 "teacher decoding and scoring"
+    teacher_ready
+    decode_system "$teacher_name"
+    score_system "$teacher_name"
+fi
+
+# ---- stage 9: teacher-output cache (reserved) -------------------------------------------------------------------
+if want 9; then
+    stage_header 9 "teacher-output cache"
+    log "students run the teacher online (no cache stage in this version): skipped"
+fi
+
+# ---- stage 10: students -----------------------------------------------------------------------------------------
+if want 10; then
+    stage_header 10 "student trainings"
+    [ -n "$student_configs" ] || log "no --student_configs: nothing to train"
+    teacher_ready
+    while read -r name config seed; do
+        [ -n "$name" ] || continue
+        selected "$name" || { log "skip $name: not in --systems"; continue; }
+        extra=(--seed "$seed")
+        if [ "$($python -m ctc_kd.bin.experiment_info get "$config" model)" = kd_student ]; then
+            extra+=(--model_conf "teacher_config=$teacher_train_config" --model_conf "teacher_model_file=$teacher_checkpoint")
+        fi
+        parent=$($python -m ctc_kd.bin.experiment_info parent "$(system_name "$config")" "$init_chain")
+        if [ -n "$parent" ]; then
+            parent_dir=$expdir/$parent${name#"$(system_name "$config")"}
+            [ -e "$parent_dir/.done" ] || die "$name starts from $parent_dir, which is not trained: list its config first"
+            extra+=(--init_param "$($python -m ctc_kd.bin.experiment_info init-param "$parent_dir" "$config")")
+        fi
+        train_system "$name" "$config" "${extra[@]}"
+    done < <(student_plan)
+fi
+
+# ---- stage 11: decoding -----------------------------------------------------------------------------------------
+if want 11; then
+    stage_header 11 "decoding ($decoder) of every system on $test_sets"
+    for name in $(all_systems); do
+        selected "$name" || [ "$name" = "$teacher_name" ] || continue
+        [ -e "$expdir/$name/.done" ] || { log "skip $name: not trained"; continue; }
+        decode_system "$name"
+    done
+fi
+
+# ---- stage 12: scoring ------------------------------------------------------------------------------------------
+if want 12; then
+    stage_header 12 "scoring (CER, WER$( [ "$token_type" = bpe ] && echo ', TER'))"
+    for name in $(all_systems); do
+        selected "$name" || [ "$name" = "$teacher_name" ] || continue
+        [ -e "$expdir/$name/.done" ] || continue
+        score_system "$name"
+    done
+fi
+
+# ---- stage 13: results table ------------------------------------------------------------------------------------
+if want 13; then
+    stage_header 13 "results table"
+    bases=$teacher_name
+    for config in $student_configs; do bases+=" $(system_name "$config")"; done
+    $python -m ctc_kd.bin.results_table --exp_dir "$expdir" --systems "$bases" --test_sets "$test_sets" \
+        --decoder "$decoder" --baseline "${baseline:-$(system_name "$(echo $student_configs | cut -d' ' -f1)")}" \
+        --main_metric "$main_metric" --title "${results_title:-Results}" --command "$command_line" --out RESULTS.md
+    log "wrote RESULTS.md"
+fi
+
+# ---- stage 14: export -------------------------------------------------------------------------------------------
+if want 14; then
+    stage_header 14 "export: plain ESPnet models packed as zips"
+    for name in $(all_systems); do
+        selected "$name" || [ "$name" = "$teacher_name" ] || continue
+        dir=$expdir/$name
+        [ -e "$dir/.done" ] || continue
+        checkpoint=$(best_checkpoint "$dir")
+        zip=$dir/packed/$name.zip
+        if [ -e "$zip" ] && [ "$zip" -nt "$checkpoint" ]; then log "skip $zip: done"; continue; fi
+        $python -m ctc_kd.bin.export_student --config "$dir/config.yaml" --model_file "$checkpoint" \
+            --out_dir "$dir/export" --pack "$zip" > "$dir/export.log" 2>&1 || die "export of $dir failed: see $dir/export.log"
+        log "packed $zip"
+    done
+fi
+
+log "finished stages $stage-$stop_stage"
