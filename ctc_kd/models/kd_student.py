@@ -8,13 +8,12 @@ from ctc_kd import losses
 from ctc_kd.models.hidden_taps import ENCODER_OUTPUT, BlockOutputTaps
 from ctc_kd.models.teacher_outputs import TeacherOutputs
 from ctc_kd.teacher import check_teacher_fits_student, load_teacher
-from espnet2.asr.espnet_model import ESPnetASRModel
-from espnet2.torch_utils.device_funcs import force_gatherable
+from ctc_kd.models.base import DistillingASRModel
 
 KD_TERMS = ("sfmx_kd", "guide_ctc", "binary_kd", "repr_kd", "fkl")
 
 
-class KDStudentModel(ESPnetASRModel):
+class KDStudentModel(DistillingASRModel):
     """Loss = (hybrid) CTC + sum_k weight_k * KD term_k; the teacher is frozen, outside the module tree.
 
     The teacher is held as a plain attribute, not a submodule, so it is in no state_dict (checkpoints and
@@ -24,17 +23,7 @@ class KDStudentModel(ESPnetASRModel):
 
     def __init__(
         self,
-        vocab_size: int,
-        token_list,
-        frontend,
-        specaug,
-        normalize,
-        preencoder,
-        encoder,
-        postencoder,
-        decoder,
-        ctc,
-        joint_network,
+        *,
         teacher_config: Optional[str] = None,
         teacher_model_file: Optional[str] = None,
         sfmx_kd_weight: float = 0.0,
@@ -53,26 +42,9 @@ class KDStudentModel(ESPnetASRModel):
         fkl_blank_weight: float = 1.0,
         frame_rule: str = "argmax",
         blank_threshold: float = 0.5,
-        **kwargs,
+        **espnet_kwargs,
     ):
-        super().__init__(
-            vocab_size=vocab_size,
-            token_list=token_list,
-            frontend=frontend,
-            specaug=specaug,
-            normalize=normalize,
-            preencoder=preencoder,
-            encoder=encoder,
-            postencoder=postencoder,
-            decoder=decoder,
-            ctc=ctc,
-            joint_network=joint_network,
-            **kwargs,
-        )
-        if self.ctc is None or self.use_transducer_decoder or self.interctc_weight != 0.0:
-            raise ValueError(
-                "kd_student distils the CTC branch: it needs ctc_weight > 0, no transducer and interctc_weight 0"
-            )
+        super().__init__(**espnet_kwargs)
         self.weights = {
             "sfmx_kd": sfmx_kd_weight,
             "guide_ctc": guide_ctc_weight,
@@ -152,33 +124,21 @@ class KDStudentModel(ESPnetASRModel):
         text_lengths: torch.Tensor,
         **kwargs,
     ) -> Tuple[torch.Tensor, Dict[str, torch.Tensor], torch.Tensor]:
-        text[text == -1] = self.ignore_id
-        text = text[:, : text_lengths.max()]
-        batch_size = speech.shape[0]
-
+        text = self.prepare_text(text, text_lengths)
         feats, feats_lengths = super()._extract_feats(speech, speech_lengths)
         teacher = self.teacher_outputs(feats, feats_lengths) if self.teacher is not None else None
         self._precomputed_feats = (feats, feats_lengths)
         self.student_taps.clear()
         encoder_out, encoder_out_lens = self.encode(speech, speech_lengths)
 
-        stats: Dict[str, Optional[torch.Tensor]] = {}
         loss_ctc, cer_ctc = self._calc_ctc_loss(encoder_out, encoder_out_lens, text, text_lengths)
-        stats["loss_ctc"], stats["cer_ctc"] = loss_ctc.detach(), cer_ctc
-        if self.ctc_weight == 1.0:
-            loss = loss_ctc
-        else:
-            loss_att, acc_att, cer_att, wer_att = self._calc_att_loss(encoder_out, encoder_out_lens, text, text_lengths)
-            loss = self.ctc_weight * loss_ctc + (1 - self.ctc_weight) * loss_att
-            stats.update(loss_att=loss_att.detach(), acc=acc_att, cer=cer_att, wer=wer_att)
-
-        if teacher is not None:
+        stats: Dict[str, Optional[torch.Tensor]] = {"loss_ctc": loss_ctc.detach(), "cer_ctc": cer_ctc}
+        loss = self.combine_with_attention(loss_ctc, encoder_out, encoder_out_lens, text, text_lengths, stats)
+        if teacher is not None:  # added outside ctc_weight: the terms distil the CTC branch at their own weights
             loss_kd, kd_stats = self.kd_loss(encoder_out, encoder_out_lens, teacher)
             loss = loss + loss_kd
             stats.update(kd_stats)
-        stats["loss"] = loss.detach()
-        loss, stats, weight = force_gatherable((loss, stats, batch_size), loss.device)
-        return loss, stats, weight
+        return self.gathered(loss, stats, speech.shape[0])
 
     def kd_loss(self, encoder_out, encoder_out_lens, teacher: TeacherOutputs):
         """The weighted sum of the active KD terms, and every term (weighted or not) for the logs."""
@@ -233,18 +193,9 @@ class KDStudentModel(ESPnetASRModel):
     TRAINING_ONLY_PREFIXES = ("repr_projections.",)
 
     @classmethod
-    def kd_conf_keys(cls) -> List[str]:
-        import inspect
-
-        own = inspect.signature(cls.__init__).parameters
-        base = inspect.signature(ESPnetASRModel.__init__).parameters
-        return [name for name in own if name not in base and name not in ("self", "kwargs")]
-
-    @classmethod
     def plain_model(cls, config: dict, state: dict) -> Tuple[dict, dict]:
         """The config and weights of the same student as a plain `model: espnet` ESPnet model."""
-        config = dict(config, model="espnet")
-        config["model_conf"] = {k: v for k, v in (config.get("model_conf") or {}).items() if k not in cls.kd_conf_keys()}
+        config = cls.plain_config(config, cls.own_conf_keys())
         state = {k: v for k, v in state.items() if not k.startswith(cls.TRAINING_ONLY_PREFIXES)}
         logging.info("exported kd_student: dropped the teacher settings and the training-only projections")
         return config, state

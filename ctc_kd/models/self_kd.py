@@ -1,17 +1,16 @@
 """Frame-level self-KD (SKD): the first l encoder blocks, with their own CTC head, learn from the full model."""
 import copy
 import logging
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, Optional, Tuple
 
 import torch
 
 from ctc_kd import losses
 from ctc_kd.models.hidden_taps import BlockOutputTaps
-from espnet2.asr.espnet_model import ESPnetASRModel
-from espnet2.torch_utils.device_funcs import force_gatherable
+from ctc_kd.models.base import DistillingASRModel
 
 
-class SelfKDModel(ESPnetASRModel):
+class SelfKDModel(DistillingASRModel):
     """Loss = (1 - alpha) CTC(full) + alpha [CTC(sub) + lambda skd_kl(sub, sg(full))], alpha = skd_alpha(epoch).
 
     The sub-model is blocks 1..l of the encoder followed by the encoder's own final normalisation and the
@@ -22,17 +21,7 @@ class SelfKDModel(ESPnetASRModel):
 
     def __init__(
         self,
-        vocab_size: int,
-        token_list,
-        frontend,
-        specaug,
-        normalize,
-        preencoder,
-        encoder,
-        postencoder,
-        decoder,
-        ctc,
-        joint_network,
+        *,
         skd_layer: int = 6,
         skd_weight: float = 1.0,
         skd_temperature: float = 1.0,
@@ -41,24 +30,9 @@ class SelfKDModel(ESPnetASRModel):
         alpha_end: float = 0.7,
         alpha_ramp_start: float = 1,
         alpha_ramp_end: float = 10,
-        **kwargs,
+        **espnet_kwargs,
     ):
-        super().__init__(
-            vocab_size=vocab_size,
-            token_list=token_list,
-            frontend=frontend,
-            specaug=specaug,
-            normalize=normalize,
-            preencoder=preencoder,
-            encoder=encoder,
-            postencoder=postencoder,
-            decoder=decoder,
-            ctc=ctc,
-            joint_network=joint_network,
-            **kwargs,
-        )
-        if self.ctc is None or self.use_transducer_decoder or self.interctc_weight != 0.0:
-            raise ValueError("self_kd needs ctc_weight > 0, no transducer and interctc_weight 0")
+        super().__init__(**espnet_kwargs)
         if self.postencoder is not None:
             raise ValueError("self_kd taps encoder blocks directly: a postencoder is not supported")
         num_blocks = len(self.encoder.encoders)
@@ -74,7 +48,7 @@ class SelfKDModel(ESPnetASRModel):
             "ramp_end": alpha_ramp_end,
         }
         losses.skd_alpha(alpha_ramp_start, **self.alpha_options)  # validates the schedule now, not at epoch 1
-        self.sub_ctc = copy.deepcopy(ctc)
+        self.sub_ctc = copy.deepcopy(self.ctc)
         self.sub_ctc.ctc_lo.reset_parameters()
         self.taps = BlockOutputTaps(self.encoder, [skd_layer])
         self.epoch: Optional[int] = None
@@ -105,9 +79,7 @@ class SelfKDModel(ESPnetASRModel):
         text_lengths: torch.Tensor,
         **kwargs,
     ) -> Tuple[torch.Tensor, Dict[str, torch.Tensor], torch.Tensor]:
-        text[text == -1] = self.ignore_id
-        text = text[:, : text_lengths.max()]
-        batch_size = speech.shape[0]
+        text = self.prepare_text(text, text_lengths)
         alpha = self.alpha()
 
         self.taps.clear()
@@ -128,15 +100,8 @@ class SelfKDModel(ESPnetASRModel):
             "cer_ctc": cer_full,
             "cer_ctc_sub": self._sub_cer(sub_out, text),
         }
-        if self.ctc_weight == 1.0:
-            loss = loss_ctc_side
-        else:
-            loss_att, acc_att, cer_att, wer_att = self._calc_att_loss(encoder_out, encoder_out_lens, text, text_lengths)
-            loss = self.ctc_weight * loss_ctc_side + (1 - self.ctc_weight) * loss_att
-            stats.update(loss_att=loss_att.detach(), acc=acc_att, cer=cer_att, wer=wer_att)
-        stats["loss"] = loss.detach()
-        loss, stats, weight = force_gatherable((loss, stats, batch_size), loss.device)
-        return loss, stats, weight
+        loss = self.combine_with_attention(loss_ctc_side, encoder_out, encoder_out_lens, text, text_lengths, stats)
+        return self.gathered(loss, stats, speech.shape[0])
 
     def _sub_cer(self, sub_out: torch.Tensor, text: torch.Tensor) -> Optional[float]:
         if self.training or self.error_calculator is None:
@@ -146,20 +111,11 @@ class SelfKDModel(ESPnetASRModel):
 
     # ---- export ------------------------------------------------------------------------------------------------
     @classmethod
-    def skd_conf_keys(cls) -> List[str]:
-        import inspect
-
-        own = inspect.signature(cls.__init__).parameters
-        base = inspect.signature(ESPnetASRModel.__init__).parameters
-        return [name for name in own if name not in base and name not in ("self", "kwargs")]
-
-    @classmethod
     def plain_model(cls, config: dict, state: dict, submodel: bool = True) -> Tuple[dict, dict]:
         """The sub-model (l blocks + sub-head, CTC only) or the full model, as a plain ESPnet model."""
         model_conf = dict(config.get("model_conf") or {})
         layer = int(model_conf.get("skd_layer", 6))
-        config = dict(config, model="espnet")
-        config["model_conf"] = {k: v for k, v in model_conf.items() if k not in cls.skd_conf_keys()}
+        config = cls.plain_config(config, cls.own_conf_keys())
         if not submodel:
             return config, {k: v for k, v in state.items() if not k.startswith("sub_ctc.")}
         config["encoder_conf"] = dict(config.get("encoder_conf") or {}, num_blocks=layer)

@@ -1,7 +1,6 @@
 """The KD student: frozen teacher outside the checkpoint, every term reported, clear start-up errors."""
 import pytest
 import torch
-import yaml
 from conftest import build, kd_config, speech_batch, tiny_config
 
 from ctc_kd import losses
