@@ -22,7 +22,8 @@ def main(argv=None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s (%(module)s:%(lineno)d) %(levelname)s: %(message)s")
     args = get_parser().parse_args(argv)
     import_espnet_quietly()
-    from ctc_kd.models.export import export_plain, pack_plain
+    from ctc_kd.models.export import export_plain
+    from ctc_kd.bin.pack_model import pack_plain
 
     config_path, model_path = export_plain(args.config, args.model_file, args.out_dir, submodel=not args.skd_full_model)
     if args.pack:

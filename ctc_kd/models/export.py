@@ -66,19 +66,3 @@ def export_plain(config_file, model_file, out_dir, submodel: bool = True) -> Tup
     torch.save(state, model_path)
     logging.info(f"exported {model_file} as a plain ESPnet model: {config_path}, {model_path}")
     return config_path, model_path
-
-
-def pack_plain(config_path: Path, model_path: Path, zip_path: Path) -> Path:
-    """ESPnet's own packed-model zip (meta.yaml + files), which `espnet2.main_funcs.pack_funcs.unpack` reads."""
-    from espnet2.main_funcs.pack_funcs import pack
-
-    with open(config_path, encoding="utf-8") as f:
-        config = yaml.safe_load(f)
-    extra = [p for p in ((config.get("normalize_conf") or {}).get("stats_file"), config.get("bpemodel")) if p]
-    pack(
-        files={"asr_model_file": str(model_path)},
-        yaml_files={"asr_train_config": str(config_path)},
-        outpath=str(zip_path),
-        option=extra,
-    )
-    return Path(zip_path)

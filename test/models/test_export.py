@@ -7,7 +7,8 @@ from conftest import build, kd_config, speech_batch, tiny_config
 from test_kd_student import ALL_TERMS
 from test_self_kd_model import SKD_CONF
 
-from ctc_kd.models.export import export_plain, pack_plain
+from ctc_kd.models.export import export_plain
+from ctc_kd.bin.pack_model import pack_plain
 
 
 def save_training(model, args, out_dir):

@@ -162,14 +162,20 @@ train_system() {
     log "trained $dir in $((SECONDS - start)) s; best checkpoint: $(best_checkpoint "$dir")"
 }
 
-# Export (plain ESPnet model) and decode one system on every test set; skips what is newer than its checkpoint.
-decode_system() {
-    local name=$1 dir=$expdir/$1 checkpoint set out
+# The system as a plain ESPnet model in exp/<system>/export, unless that is newer than its best checkpoint.
+export_system() {
+    local dir=$expdir/$1 checkpoint
     checkpoint=$(best_checkpoint "$dir")
     if [ ! -e "$dir/export/model.pth" ] || [ "$checkpoint" -nt "$dir/export/model.pth" ]; then
         $python -m ctc_kd.bin.export_student --config "$dir/config.yaml" --model_file "$checkpoint" \
             --out_dir "$dir/export" > "$dir/export.log" 2>&1 || die "exporting $dir failed: see $dir/export.log"
     fi
+}
+
+# Export and decode one system on every test set; skips decodings newer than the export.
+decode_system() {
+    local name=$1 dir=$expdir/$1 set out
+    export_system "$name"
     for set in $test_sets; do
         out=$dir/decode_$decoder/$set
         if [ -e "$out/decode_info.json" ] && [ "$out/decode_info.json" -nt "$dir/export/model.pth" ]; then
@@ -373,11 +379,11 @@ if want 14; then
         selected "$name" || [ "$name" = "$teacher_name" ] || continue
         dir=$expdir/$name
         [ -e "$dir/.done" ] || continue
-        checkpoint=$(best_checkpoint "$dir")
         zip=$dir/packed/$name.zip
-        if [ -e "$zip" ] && [ "$zip" -nt "$checkpoint" ]; then log "skip $zip: done"; continue; fi
-        $python -m ctc_kd.bin.export_student --config "$dir/config.yaml" --model_file "$checkpoint" \
-            --out_dir "$dir/export" --pack "$zip" > "$dir/export.log" 2>&1 || die "export of $dir failed: see $dir/export.log"
+        export_system "$name"
+        if [ -e "$zip" ] && [ "$zip" -nt "$dir/export/model.pth" ]; then log "skip $zip: done"; continue; fi
+        $python -m ctc_kd.bin.pack_model "$dir/export" "$zip" > "$dir/pack.log" 2>&1 \
+            || die "packing $dir/export failed: see $dir/pack.log"
         log "packed $zip"
     done
 fi

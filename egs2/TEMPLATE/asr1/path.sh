@@ -1,5 +1,5 @@
 # Sourced by asr_kd.sh: the toolkit's Python first on PATH, quiet and reproducible defaults.
-MAIN_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
+MAIN_ROOT=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../../.." && pwd)
 if [ ! -x "$MAIN_ROOT/tools/venv/bin/python" ]; then
     echo "ERROR: $MAIN_ROOT/tools/venv is missing: run 'make install' in $MAIN_ROOT first" >&2
     return 1 2>/dev/null || exit 1

@@ -14,44 +14,21 @@ url=https://github.com/rhasspy/dataset-voice-cathy/archive/refs/heads/master.zip
 usage="Usage: local/data.sh [--download true|false] [--force true|false] [--test-minutes MIN] [--dev-fraction F] [--url URL]
 Writes data/{train,dev,test} of Cathy from \$CATHY/cathy/arctic_*.flac + .txt (CATHY: see db.sh), split by prompt id
 (ctc_kd.data.corpora.cathy: about --test-minutes of test audio, --dev-fraction of the recordings in dev)."
-while [ $# -gt 0 ]; do
-    case $1 in
-        --help|-h) echo "$usage"; exit 0 ;;
-        --download|--force|--test-minutes|--dev-fraction|--url)
-            [ $# -ge 2 ] || { echo "$0: $1 needs a value" >&2; exit 2; }
-            name=${1#--}; printf -v "${name//-/_}" '%s' "$2"; shift 2 ;;
-        *) echo "$0: unknown option '$1'" >&2; echo "$usage" >&2; exit 2 ;;
-    esac
-done
-for flag in download force; do
-    case ${!flag} in true|false) ;; *) echo "$0: --$flag must be true or false, not '${!flag}'" >&2; exit 2 ;; esac
-done
+. "$(dirname "$0")/../utils/data_prep_lib.sh"
+parse_data_options "--download --force --test-minutes --dev-fraction --url" "$@"
 . ./db.sh
-log() { echo "$(date '+%Y-%m-%dT%H:%M:%S') (local/data.sh) $*"; }
-sets="train dev test"
-
-all_done() { for s in $sets; do [ -e "data/$s/.done" ] || return 1; done; }
-if [ "$force" = false ] && all_done; then
-    log "data/{${sets// /,}} are already prepared (data/<set>/.done); --force true redoes them"
-    exit 0
-fi
+exit_if_prepared train dev test
 
 archive=dataset-voice-cathy.zip
 convert=()
 if [ -e "$CATHY/.$archive.extracted" ]; then
     convert=(--convert-from "$CATHY/dataset-voice-cathy-master/data")  # finishes an interrupted conversion
 elif ! compgen -G "$CATHY/cathy/arctic_*.flac" >/dev/null; then
-    if [ "$download" = false ]; then
-        echo "$0: ERROR: no Cathy corpus in '$CATHY' (expected $CATHY/cathy/arctic_<a|b><nnnn>_<take>.flac + .txt)" \
-             "and --download false. Set CATHY in db.sh to the folder holding cathy/, or run with --download true." >&2
-        exit 1
-    fi
-    log "downloading Cathy into $CATHY"
-    python -m ctc_kd.data.download --url "$url" --dest "$CATHY" --filename "$archive" --extract
+    stop_if_offline "no Cathy corpus in '$CATHY' (expected $CATHY/cathy/arctic_<a|b><nnnn>_<take>.flac + .txt)" \
+        "and --download false. Set CATHY in db.sh to the folder holding cathy/, or run with --download true."
+    download_into "$CATHY" Cathy "$url" --filename "$archive"
     convert=(--convert-from "$CATHY/dataset-voice-cathy-master/data")
 fi
 
-log "writing data/{${sets// /,}} from $CATHY/cathy"
-python -m ctc_kd.data.corpora.cathy --corpus-dir "$CATHY" --data-dir data \
+write_sets "$CATHY/cathy" cathy --corpus-dir "$CATHY" --data-dir data \
     --test-minutes "$test_minutes" --dev-fraction "$dev_fraction" "${convert[@]}"
-log "done: data/{${sets// /,}}"

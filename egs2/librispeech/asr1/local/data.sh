@@ -16,20 +16,9 @@ Writes data/<part> for each part (dev-clean -> data/dev_clean) of LibriSpeech (O
 \$LIBRISPEECH/LibriSpeech (LIBRISPEECH: see db.sh), then data/\$train_set = the train-* parts and
 data/\$dev_set = the dev-* parts combined. Defaults: --parts \"$parts\"
 --train-set $train_set --dev-set $dev_set."
-while [ $# -gt 0 ]; do
-    case $1 in
-        --help|-h) echo "$usage"; exit 0 ;;
-        --download|--force|--mirror|--parts|--train-set|--dev-set)
-            [ $# -ge 2 ] || { echo "$0: $1 needs a value" >&2; exit 2; }
-            name=${1#--}; printf -v "${name//-/_}" '%s' "$2"; shift 2 ;;
-        *) echo "$0: unknown option '$1'" >&2; echo "$usage" >&2; exit 2 ;;
-    esac
-done
-for flag in download force; do
-    case ${!flag} in true|false) ;; *) echo "$0: --$flag must be true or false, not '${!flag}'" >&2; exit 2 ;; esac
-done
+. "$(dirname "$0")/../utils/data_prep_lib.sh"
+parse_data_options "--download --force --mirror --parts --train-set --dev-set" "$@"
 . ./db.sh
-log() { echo "$(date '+%Y-%m-%dT%H:%M:%S') (local/data.sh) $*"; }
 
 # md5 of each part's archive as published by OpenSLR (resources/12/md5sum.txt).
 md5_of() {
@@ -59,19 +48,12 @@ for part in $parts; do
     fi
 done
 
-# True when $1/$3 is usable: extracted from the archive $2 (marker file), or put there by hand (no archive beside it).
-have() { [ -e "$1/.$2.extracted" ] || { [ -e "$1/$3" ] && [ ! -e "$1/$2" ] && [ ! -e "$1/$2.part" ]; }; }
 for part in "${todo[@]}"; do
     have "$LIBRISPEECH" "$part.tar.gz" "LibriSpeech/$part" && continue
-    if [ "$download" = false ]; then
-        echo "$0: ERROR: no LibriSpeech part $part in '$LIBRISPEECH' (expected $LIBRISPEECH/LibriSpeech/$part) and" \
-             "--download false. Set LIBRISPEECH in db.sh to the folder holding LibriSpeech/, or run with" \
-             "--download true." >&2
-        exit 1
-    fi
-    log "downloading $part.tar.gz into $LIBRISPEECH"
-    python -m ctc_kd.data.download --url "$mirror/12/$part.tar.gz" --md5 "$(md5_of "$part")" \
-        --dest "$LIBRISPEECH" --extract
+    stop_if_offline "no LibriSpeech part $part in '$LIBRISPEECH' (expected $LIBRISPEECH/LibriSpeech/$part) and" \
+        "--download false. Set LIBRISPEECH in db.sh to the folder holding LibriSpeech/, or run with" \
+        "--download true."
+    download_into "$LIBRISPEECH" "$part.tar.gz" "$mirror/12/$part.tar.gz" --md5 "$(md5_of "$part")"
 done
 
 if [ ${#todo[@]} -gt 0 ]; then

@@ -11,27 +11,10 @@ usage="Usage: local/data.sh [--download true|false] [--force true|false] [--url 
 Writes data/{train,dev,test} of mini_an4 from \$MINI_AN4/an4 (or \$MINI_AN4/downloads/an4, extracted from
 \$MINI_AN4_ARCHIVE or downloaded from --url); MINI_AN4 and MINI_AN4_ARCHIVE: see db.sh.
 Sets: train = 4 of the 5 an4_train utterances, dev = the last one in utterance-id order, test = an4_test (2)."
-while [ $# -gt 0 ]; do
-    case $1 in
-        --help|-h) echo "$usage"; exit 0 ;;
-        --download|--force|--url)
-            [ $# -ge 2 ] || { echo "$0: $1 needs a value" >&2; exit 2; }
-            printf -v "${1#--}" '%s' "$2"; shift 2 ;;
-        *) echo "$0: unknown option '$1'" >&2; echo "$usage" >&2; exit 2 ;;
-    esac
-done
-for flag in download force; do
-    case ${!flag} in true|false) ;; *) echo "$0: --$flag must be true or false, not '${!flag}'" >&2; exit 2 ;; esac
-done
+. "$(dirname "$0")/../utils/data_prep_lib.sh"
+parse_data_options "--download --force --url" "$@"
 . ./db.sh
-log() { echo "$(date '+%Y-%m-%dT%H:%M:%S') (local/data.sh) $*"; }
-sets="train dev test"
-
-all_done() { for s in $sets; do [ -e "data/$s/.done" ] || return 1; done; }
-if [ "$force" = false ] && all_done; then
-    log "data/{${sets// /,}} are already prepared (data/<set>/.done); --force true redoes them"
-    exit 0
-fi
+exit_if_prepared train dev test
 
 corpus=$MINI_AN4
 if [ ! -d "$MINI_AN4/an4" ]; then
@@ -39,17 +22,12 @@ if [ ! -d "$MINI_AN4/an4" ]; then
     if [ -n "$MINI_AN4_ARCHIVE" ]; then
         log "extracting $MINI_AN4_ARCHIVE into $MINI_AN4"
         python -m ctc_kd.data.download --archive "$MINI_AN4_ARCHIVE" --dest "$MINI_AN4"
-    elif [ "$download" = false ]; then
-        echo "$0: ERROR: no AN4 corpus in '$MINI_AN4' (expected $MINI_AN4/an4/etc and $MINI_AN4/an4/wav), no" \
-             "MINI_AN4_ARCHIVE, and --download false. Set MINI_AN4 or MINI_AN4_ARCHIVE in db.sh, or run with" \
-             "--download true." >&2
-        exit 1
     else
-        log "downloading mini_an4 into $MINI_AN4"
-        python -m ctc_kd.data.download --url "$url" --dest "$MINI_AN4" --extract
+        stop_if_offline "no AN4 corpus in '$MINI_AN4' (expected $MINI_AN4/an4/etc and $MINI_AN4/an4/wav), no" \
+            "MINI_AN4_ARCHIVE, and --download false. Set MINI_AN4 or MINI_AN4_ARCHIVE in db.sh, or run with" \
+            "--download true."
+        download_into "$MINI_AN4" mini_an4 "$url"
     fi
 fi
 
-log "writing data/{${sets// /,}} from $corpus/an4"
-python -m ctc_kd.data.corpora.mini_an4 --corpus-dir "$corpus" --data-dir data
-log "done: data/{${sets// /,}}"
+write_sets "$corpus/an4" mini_an4 --corpus-dir "$corpus" --data-dir data

@@ -1,0 +1,580 @@
+"""Write a recipe's RESULTS.md (error-rate tables as in the FPKD/SKD papers, and how they were made) and results.json.
+
+Per system row: System, Method (from its config.yaml), #Params (M) of the exported model, n (runs averaged: the
+`<system>` folder and/or its `<system>_seed<k>` folders), the error rate on each test set (mean ± sample std
+[min–max] over runs), the relative error reduction vs the baseline's mean on each test set, the training time
+(sum of ESPnet's per-epoch times in train.log) and the decoder. One table for the main metric, then one for the
+other (CER/WER), a per-run table, then "How this was produced" (commands, date, environment, configs).
+Anything missing is "n/a" with a footnote naming the file, and a logged warning; the tool never stops on it.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import logging
+import re
+import statistics
+import sys
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import yaml
+
+from ctc_kd.bin.run_info import TrainLog, count_parameters, environment, read_train_log
+from ctc_kd.data.cli import run
+
+log = logging.getLogger(__name__)
+
+METRICS = ("cer", "wer")
+NA = "n/a"
+EXTERNAL_CHECKPOINT = "external.pth"  # as in ctc_kd.bin.experiment_info: a teacher trained elsewhere
+_SEED = re.compile(r"_seed(\d+)$")
+
+
+# ---- method names from configs ------------------------------------------------------------------------------------
+def _weight(model_conf: dict, term: str) -> float:
+    """A KD term's weight in model_conf (absent or null: 0)."""
+    return float(model_conf.get(f"{term}_weight") or 0.0)
+
+
+def _term(label: str, weight: float) -> str:
+    """A term's label, with its weight when not 1."""
+    return label if weight == 1.0 else f"{label} ×{weight:g}"
+
+
+def method_name(config: dict, system: str) -> str:
+    """The Method column for a system's training config (model + which KD weights are > 0)."""
+    model = config.get("model") or "espnet"
+    conf = config.get("model_conf") or {}
+    if model == "espnet":
+        return "teacher" if "teacher" in system.lower() else "student alone"
+    if model == "self_kd":
+        layer = conf.get("skd_layer", 6)
+        blocks = (config.get("encoder_conf") or {}).get("num_blocks", 6)
+        extra = ", blank-masked" if conf.get("skd_frames", "all") == "nonblank" else ""
+        return f"SKD (block {layer} of {blocks}{extra})"
+    if model != "kd_student":
+        return str(model)
+    w = {t: _weight(conf, t) for t in ("sfmx_kd", "guide_ctc", "binary_kd", "repr_kd", "fkl")}
+    fkl = "FKL" if conf.get("fkl_variant", "A") == "A" else f"FKL (variant {conf['fkl_variant']})"
+    sfmx = "blank-eliminated KD" if conf.get("sfmx_kd_frames", "all") == "nonblank" else "Sfmx-KD"
+    if float(conf.get("sfmx_kd_temperature", 1.0)) != 1.0:
+        sfmx += f" (τ={float(conf['sfmx_kd_temperature']):g})"
+    labels = {"sfmx_kd": sfmx, "guide_ctc": "Guide-CTC", "binary_kd": "binary KD", "repr_kd": "factorized hidden KD",
+              "fkl": fkl}
+    used = [t for t in labels if w[t] > 0]
+    if not used:
+        return "KD student without KD terms (CTC only)"
+    terms = " + ".join(_term(labels[t], w[t]) for t in used)
+    fpkd = ["binary_kd", "repr_kd", "fkl"]
+    for stage in (1, 2, 3):
+        if used == fpkd[:stage]:
+            return f"FPKD stage {stage} ({terms})"
+    return terms
+
+
+# ---- one run: one exp/<system> folder -------------------------------------------------------------------------------
+@dataclass
+class Run:
+    """Everything the table needs from one exp/<name> folder; `missing` says why a piece is absent (and which file)."""
+
+    name: str
+    dir: Path
+    seed: Optional[int] = None
+    exists: bool = False
+    config: Optional[dict] = None
+    train: Optional[TrainLog] = None
+    done: bool = False
+    params: Optional[int] = None
+    err: Dict[Tuple[str, str], float] = field(default_factory=dict)  # (metric, test set) -> error rate (%)
+    scores: Dict[str, Dict[str, dict]] = field(default_factory=dict)  # test set -> metric -> score.json
+    decode_info: Dict[str, dict] = field(default_factory=dict)
+    missing: Dict[str, str] = field(default_factory=dict)  # "config", "params", "time", "cer/dev", ...: reason
+
+    @property
+    def train_seconds(self) -> Optional[float]:
+        return self.train.seconds if self.train is not None and self.done else None
+
+    @property
+    def parent(self) -> Optional[str]:
+        """The exp folder this run was initialised from (ESPnet's init_param), e.g. an earlier FPKD stage."""
+        for spec in (self.config or {}).get("init_param") or []:
+            path = Path(str(spec).split(":", 1)[0])
+            if path.parent.name:
+                return path.parent.name
+        return None
+
+    def to_dict(self) -> dict:
+        return {
+            "name": self.name, "dir": str(self.dir), "seed": self.seed, "exists": self.exists, "done": self.done,
+            "method": method_name(self.config, self.name) if self.config is not None else None,
+            "params": self.params, "train_seconds": self.train_seconds,
+            "train_log": self.train.to_dict() if self.train is not None else None,
+            "max_epoch": (self.config or {}).get("max_epoch"), "init_from": self.parent,
+            "scores": self.scores, "decode_info": self.decode_info, "missing": self.missing,
+        }
+
+
+def _read_json(path: Path, what: str, missing: Dict[str, str], key: str) -> Optional[dict]:
+    """A JSON file's content, or None with the reason noted under missing[key] and a warning naming the file."""
+    if not path.is_file():
+        missing[key] = f"`{path}` is missing"
+        log.warning("%s is missing: %s", path, what)
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, OSError) as e:
+        missing[key] = f"`{path}` is unreadable ({e})"
+        log.warning("%s is unreadable (%s): %s", path, e, what)
+        return None
+
+
+def load_run(exp_dir: Path, name: str, test_sets: Sequence[str], decoder: str) -> Run:
+    """Read config, train.log, exported model and scores of exp/<name>, noting each missing piece."""
+    d = exp_dir / name
+    m = _SEED.search(name)
+    r = Run(name, d, seed=int(m.group(1)) if m else None)
+    if not d.is_dir():
+        r.missing["dir"] = f"`{d}` does not exist: not trained yet"
+        log.warning("%s does not exist: %s is shown as n/a (not trained yet?)", d, name)
+        return r
+    r.exists = True
+    config_file = d / "config.yaml"
+    if config_file.is_file():
+        with config_file.open(encoding="utf-8") as f:
+            r.config = yaml.safe_load(f) or {}
+        if r.seed is None and isinstance(r.config.get("seed"), int) and not m:
+            r.seed = r.config["seed"]
+    else:
+        r.missing["config"] = f"`{config_file}` is missing"
+        log.warning("%s is missing: method shown as n/a", config_file)
+    r.done = (d / ".done").exists()
+    log_file = d / "train.log"
+    if log_file.is_file():
+        r.train = read_train_log(log_file)
+        r.done = r.done or r.train.end is not None
+        if not r.done:
+            max_epoch = (r.config or {}).get("max_epoch", "?")
+            r.missing["time"] = (f"{name}: training not finished ({r.train.epochs} of {max_epoch} epochs in "
+                                 f"`{log_file}`, {format_seconds(r.train.seconds)} so far)")
+            log.warning("%s: training not finished (%d of %s epochs logged)", log_file, r.train.epochs, max_epoch)
+    elif (d / EXTERNAL_CHECKPOINT).exists():
+        r.done = True
+        r.missing["time"] = f"{name} was trained elsewhere (`{d / EXTERNAL_CHECKPOINT}`): no train.log"
+        log.warning("%s is missing (%s trained elsewhere): training time shown as n/a", log_file, name)
+    else:
+        r.missing["time"] = f"`{log_file}` is missing"
+        log.warning("%s is missing: training time shown as n/a", log_file)
+    model_file = d / "export" / "model.pth"
+    if model_file.is_file():
+        try:
+            r.params = count_parameters(model_file)
+        except Exception as e:  # a half-written or foreign file must not stop the table
+            r.missing["params"] = f"`{model_file}` is unreadable ({type(e).__name__})"
+            log.warning("%s is unreadable (%s): #Params shown as n/a", model_file, e)
+    else:
+        r.missing["params"] = f"`{model_file}` is missing (not exported yet)"
+        log.warning("%s is missing: #Params shown as n/a", model_file)
+    for test_set in test_sets:
+        out = d / f"decode_{decoder}" / test_set
+        r.scores[test_set] = {}
+        for metric in METRICS:
+            score_file = out / f"score_{metric}" / "score.json"
+            what = f"{metric.upper()} of {name} on {test_set} shown as n/a"
+            score = _read_json(score_file, what, r.missing, f"{metric}/{test_set}")
+            if score is None:
+                continue
+            if not isinstance(score.get("err"), (int, float)):
+                r.missing[f"{metric}/{test_set}"] = f"`{score_file}` has no number 'err'"
+                log.warning("%s has no number 'err': shown as n/a", score_file)
+                continue
+            r.scores[test_set][metric] = score
+            r.err[(metric, test_set)] = float(score["err"])
+        info = _read_json(out / "decode_info.json", f"decoder of {name} on {test_set} (--decoder used instead)",
+                          {}, "")
+        if info is not None:
+            r.decode_info[test_set] = info
+            if info.get("decoder") not in (None, decoder):
+                log.warning("%s says decoder %s, but it is under decode_%s", out / "decode_info.json",
+                            info.get("decoder"), decoder)
+    return r
+
+
+# ---- rows: a system and its runs ----------------------------------------------------------------------------------
+@dataclass
+class Stats:
+    """Mean and spread of one error rate over the runs that have it."""
+
+    values: List[float]
+
+    @property
+    def n(self) -> int:
+        return len(self.values)
+
+    @property
+    def mean(self) -> Optional[float]:
+        return statistics.fmean(self.values) if self.values else None
+
+    @property
+    def std(self) -> Optional[float]:
+        return statistics.stdev(self.values) if self.n >= 2 else None
+
+    def to_dict(self) -> dict:
+        return {"values": self.values, "n": self.n, "mean": self.mean, "std": self.std,
+                "min": min(self.values, default=None), "max": max(self.values, default=None)}
+
+
+@dataclass
+class Row:
+    """One table row: a system name and its runs (seeds)."""
+
+    name: str
+    runs: List[Run]
+
+    def stats(self, metric: str, test_set: str) -> Stats:
+        return Stats([r.err[(metric, test_set)] for r in self.runs if (metric, test_set) in r.err])
+
+    @property
+    def n(self) -> int:
+        return sum(r.exists for r in self.runs)
+
+    @cached_property
+    def method(self) -> Optional[str]:
+        """The Method column from the runs' configs (warned once when seeds disagree)."""
+        names = list(dict.fromkeys(method_name(r.config, self.name) for r in self.runs if r.config is not None))
+        if len(names) > 1:
+            log.warning("the runs of %s have different methods: %s", self.name, "; ".join(names))
+        return " / ".join(names) if names else None
+
+    @property
+    def train_seconds(self) -> Optional[float]:
+        times = [r.train_seconds for r in self.runs if r.train_seconds is not None]
+        return statistics.fmean(times) if times else None
+
+
+def find_run_names(exp_dir: Path, name: str) -> List[str]:
+    """The folders of a system: exp/<name> if present, then exp/<name>_seed<k> by k."""
+    seeds = [p.name for p in exp_dir.glob(f"{name}_seed*") if p.is_dir() and _SEED.fullmatch(p.name[len(name):])]
+    seeds.sort(key=lambda s: int(_SEED.search(s).group(1)))
+    return ([name] if (exp_dir / name).is_dir() else []) + seeds
+
+
+class Notes:
+    """Numbered footnotes: each distinct text once, referenced as [^k]."""
+
+    def __init__(self):
+        self.texts: List[str] = []
+        self.printed = 0
+
+    def mark(self, texts: Sequence[str]) -> str:
+        marks = []
+        for text in dict.fromkeys(texts):
+            if text not in self.texts:
+                self.texts.append(text)
+            marks.append(f"[^{self.texts.index(text) + 1}]")
+        return "".join(marks)
+
+    def flush(self) -> List[str]:
+        """Definitions of the notes marked since the last flush."""
+        new = self.texts[self.printed:]
+        lines = [f"[^{self.printed + i + 1}]: {t}" for i, t in enumerate(new)]
+        self.printed = len(self.texts)
+        return [""] + lines if lines else []
+
+
+def format_seconds(seconds: float) -> str:
+    """h:mm:ss."""
+    s = int(round(seconds))
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+
+def relative_reduction(base: float, system: float) -> float:
+    """Relative error reduction in percent: (base - system) / base * 100 (positive: fewer errors than the base)."""
+    return (base - system) / base * 100.0
+
+
+def _fmt1(x: float) -> str:
+    """One decimal, without a negative zero."""
+    text = f"{x:.1f}"
+    return "0.0" if text == "-0.0" else text
+
+
+# ---- the tables ---------------------------------------------------------------------------------------------------
+class Table:
+    """Builds RESULTS.md and results.json from the rows."""
+
+    def __init__(self, rows: List[Row], baseline: Optional[Row], test_sets: Sequence[str], decoder: str):
+        self.rows, self.baseline, self.test_sets, self.decoder = rows, baseline, list(test_sets), decoder
+        self.notes = Notes()
+
+    def _run_reasons(self, row: Row, key: str) -> List[str]:
+        """Why some runs of a row lack a piece (a missing folder explains everything)."""
+        reasons = []
+        for r in row.runs:
+            if "dir" in r.missing:
+                reasons.append(r.missing["dir"])
+            elif key in r.missing:
+                reasons.append(r.missing[key])
+        return reasons
+
+    def error_cell(self, row: Row, metric: str, test_set: str) -> str:
+        s = row.stats(metric, test_set)
+        reasons = self._run_reasons(row, f"{metric}/{test_set}")
+        if s.n == 0:
+            return NA + self.notes.mark(reasons or [f"{row.name}: no runs found"])
+        text = f"{s.mean:.2f}"
+        if s.n >= 2:
+            text += f" ± {s.std:.2f} [{min(s.values):.2f}–{max(s.values):.2f}]"
+        if reasons:
+            text += self.notes.mark([f"{row.name} {metric.upper()} on {test_set}: mean over {s.n} of "
+                                     f"{len(row.runs)} runs; " + "; ".join(reasons)])
+        return text
+
+    def reduction(self, row: Row, metric: str, test_set: str) -> Optional[float]:
+        if self.baseline is None:
+            return None
+        base, mine = self.baseline.stats(metric, test_set).mean, row.stats(metric, test_set).mean
+        if base is None or mine is None or base == 0:
+            return None
+        return relative_reduction(base, mine)
+
+    def reduction_cell(self, row: Row, metric: str, test_set: str) -> str:
+        if row.name == self.baseline.name or _SEED.sub("", row.name) == self.baseline.name:
+            return "—"
+        value = self.reduction(row, metric, test_set)
+        if value is not None:
+            return _fmt1(value)
+        base = self.baseline.stats(metric, test_set).mean
+        if base is None:
+            why = [f"the baseline {self.baseline.name} has no {metric.upper()} on {test_set}"]
+        elif base == 0:
+            why = [f"the baseline {self.baseline.name} has 0 errors on {test_set}: no relative reduction"]
+        else:
+            why = self._run_reasons(row, f"{metric}/{test_set}") or [f"{row.name}: no runs found"]
+        return NA + self.notes.mark(why)
+
+    def params_cell(self, row: Row) -> str:
+        values = sorted({r.params for r in row.runs if r.params is not None})
+        if not values:
+            return NA + self.notes.mark(self._run_reasons(row, "params") or [f"{row.name}: no runs found"])
+        if len(values) == 1:
+            return f"{values[0] / 1e6:.2f}"
+        return f"{values[0] / 1e6:.2f}–{values[-1] / 1e6:.2f}"
+
+    def time_cell(self, row: Row) -> str:
+        seconds = row.train_seconds
+        reasons = self._run_reasons(row, "time")
+        parents = sorted({_SEED.sub("", r.parent) for r in row.runs if r.parent})
+        if parents:
+            reasons.append(f"{row.name} continues from {', '.join(parents)}: that training time is not included")
+        if seconds is None:
+            return NA + self.notes.mark(reasons or [f"{row.name}: no runs found"])
+        return format_seconds(seconds) + (self.notes.mark(reasons) if reasons else "")
+
+    def decoder_cell(self, row: Row) -> str:
+        labels = []
+        for r in row.runs:
+            for test_set in self.test_sets:
+                info = r.decode_info.get(test_set)
+                if info is None:
+                    continue
+                label = str(info.get("decoder", self.decoder))
+                if label == "beam" and info.get("beam_size") is not None:
+                    label += f" {info['beam_size']}"
+                labels.append(label)
+        return ", ".join(dict.fromkeys(labels)) or self.decoder
+
+    def method_cell(self, row: Row) -> str:
+        method = row.method
+        return method if method is not None else NA + self.notes.mark(
+            self._run_reasons(row, "config") or [f"{row.name}: no runs found"])
+
+    def metric_table(self, metric: str) -> List[str]:
+        name = metric.upper()
+        several = any(len(row.runs) > 1 for row in self.rows)
+        head = ["System", "Method", "#Params (M)", "n"] + [f"{t} {name} (%)" for t in self.test_sets]
+        if self.baseline is not None:
+            head += [f"{t} rel. red. (%)" for t in self.test_sets]
+        head += ["Training time" + (" (per run)" if several else ""), "Decoder"]
+        align = ["---", "---", "---:", "---:"] + ["---:"] * (len(head) - 6) + ["---:", "---"]
+        lines = ["| " + " | ".join(head) + " |", "|" + "|".join(align) + "|"]
+        for row in self.rows:
+            cells = [row.name, self.method_cell(row), self.params_cell(row), str(row.n)]
+            cells += [self.error_cell(row, metric, t) for t in self.test_sets]
+            if self.baseline is not None:
+                cells += [self.reduction_cell(row, metric, t) for t in self.test_sets]
+            cells += [self.time_cell(row), self.decoder_cell(row)]
+            lines.append("| " + " | ".join(cells) + " |")
+        return lines
+
+    def legend(self, metric: str) -> List[str]:
+        text = (f"{metric.upper()} in % from `<exp>/<run>/decode_{self.decoder}/<test set>/score_{metric}/score.json`; "
+                "n = runs (seeds) found; with n > 1: mean ± sample standard deviation [min–max].")
+        if self.baseline is not None:
+            text += (f" Rel. red. = relative error reduction vs `{self.baseline.name}` (mean of its runs): "
+                     "(baseline − system) / baseline × 100, positive = fewer errors.")
+        text += (" #Params: trained parameters of `export/model.pth` (normalisation and batch-norm statistics and the"
+                 " mel filterbank not counted). Training time: sum of ESPnet's per-epoch times in `train.log`.")
+        return ["", text]
+
+    def per_run_table(self) -> List[str]:
+        head = ["Run", "Seed"] + [f"{t} {m.upper()} (%)" for m in METRICS for t in self.test_sets]
+        head += ["Epochs", "Training time", "#Params (M)"]
+        lines = ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] + ["---:"] * (len(head) - 1)) + "|"]
+        for row in self.rows:
+            for r in row.runs:
+                cells = [r.name, NA if r.seed is None else str(r.seed)]
+                cells += [f"{r.err[(m, t)]:.2f}" if (m, t) in r.err else NA for m in METRICS for t in self.test_sets]
+                cells.append(str(r.train.epochs) if r.train is not None else NA)
+                cells.append(format_seconds(r.train_seconds) if r.train_seconds is not None else NA)
+                cells.append(f"{r.params / 1e6:.2f}" if r.params is not None else NA)
+                lines.append("| " + " | ".join(cells) + " |")
+        return lines
+
+    def to_dict(self) -> dict:
+        systems = []
+        for row in self.rows:
+            metrics = {}
+            for metric in METRICS:
+                metrics[metric] = {}
+                for t in self.test_sets:
+                    entry = row.stats(metric, t).to_dict()
+                    entry["rel_reduction"] = self.reduction(row, metric, t)
+                    metrics[metric][t] = entry
+            params = [r.params for r in row.runs if r.params is not None]
+            systems.append({"name": row.name, "method": row.method, "n": row.n, "params": params[0] if params else None,
+                            "train_seconds": row.train_seconds, "decoder": self.decoder_cell(row), "metrics": metrics,
+                            "runs": [r.to_dict() for r in row.runs]})
+        return {"baseline": self.baseline.name if self.baseline is not None else None, "test_sets": self.test_sets,
+                "decoder": self.decoder, "systems": systems}
+
+
+def how_produced(commands: Sequence[str], table_command: str, date: str, env: dict, rows: List[Row]) -> List[str]:
+    """The "How this was produced" section: commands, date, environment and the config of each run."""
+    lines = ["## How this was produced", "", "Command(s):", "", "```sh"]
+    lines += list(commands) if commands else ["# not recorded (give the recipe command with --command)"]
+    lines += ["```", "", f"Table: `{table_command}`", "", f"Date: {date}", "", "Environment (of the table step):", ""]
+    gpus = ", ".join(env["gpus"]) if env["gpus"] else "none"
+    lines += [
+        f"- Python {env['python']}, torch {env['torch']}, ESPnet {env['espnet'] or 'not installed'}"
+        + (f", ctc_kd {env['ctc_kd']}" if env.get("ctc_kd") else ""),
+        (f"- CPU: {env['cpu']} ({env['cpu_count']} logical CPUs, {env['usable_cpus']} usable); torch threads "
+         f"{env['torch_threads']}, OMP_NUM_THREADS={env['omp_num_threads'] or 'unset'}"),
+        f"- GPU: {gpus}" + (f" (CUDA {env['cuda']})" if env["gpus"] else ""),
+        f"- {env['platform']}",
+        "", "Configs (as written by ESPnet at training time):", "",
+    ]
+    for row in rows:
+        for r in row.runs:
+            if r.config is None:
+                lines.append(f"- {r.name}: {NA} (`{r.dir / 'config.yaml'}` is missing)")
+                continue
+            extra = []
+            if r.config.get("config"):
+                extra.append(f"from `{r.config['config']}`")
+            if r.train is not None and r.train.torch_version:
+                device = "GPU" if r.train.cuda_available and (r.config.get("ngpu") or 0) > 0 else "CPU"
+                extra.append(f"trained with torch {r.train.torch_version} on {device}")
+            if r.parent:
+                extra.append(f"initialised from {r.parent}")
+            lines.append(f"- {r.name}: `{r.dir / 'config.yaml'}`" + (f" ({'; '.join(extra)})" if extra else ""))
+    return lines
+
+
+def _words(values: Sequence[str]) -> List[str]:
+    """Options given as one quoted list ("dev test") or as several words."""
+    return [w for v in values for w in v.split()]
+
+
+def build(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    """Read the exp folder, write the Markdown and the JSON."""
+    exp_dir = Path(args.exp_dir)
+    if not exp_dir.is_dir():
+        raise ValueError(f"--exp_dir {exp_dir} is not a directory; give the recipe's exp folder")
+    systems, test_sets = _words(args.systems), _words(args.test_sets)
+    if not systems or not test_sets:
+        raise ValueError("--systems and --test_sets must name at least one system and one test set")
+    if args.baseline is not None and args.baseline not in systems:
+        raise ValueError(f"--baseline {args.baseline} is not one of --systems ({' '.join(systems)})")
+    cache: Dict[str, Run] = {}
+
+    def get(name: str) -> Run:
+        if name not in cache:
+            cache[name] = load_run(exp_dir, name, test_sets, args.decoder)
+        return cache[name]
+
+    rows: List[Row] = []
+    for name in systems:
+        names = find_run_names(exp_dir, name) or [name]
+        if args.seeds_grouping:
+            rows.append(Row(name, [get(n) for n in names]))
+        else:
+            rows += [Row(n, [get(n)]) for n in names]
+    baseline = None
+    if args.baseline is not None:
+        baseline = Row(args.baseline, [get(n) for n in find_run_names(exp_dir, args.baseline) or [args.baseline]])
+    table = Table(rows, baseline, test_sets, args.decoder)
+    env = environment()
+    date = datetime.datetime.now().astimezone().isoformat(timespec="seconds")
+    table_command = "python -m ctc_kd.bin.results_table " + " ".join(
+        a if a and re.fullmatch(r"[\w./:=@%+,-]+", a) else "'" + a.replace("'", "'\\''") + "'" for a in argv)
+
+    main_metric = args.main_metric
+    order = [main_metric] + [m for m in METRICS if m != main_metric]
+    lines = [f"# {args.title}", ""]
+    for i, metric in enumerate(order):
+        lines += [f"## {metric.upper()} (%)" + (" — main metric" if i == 0 else ""), ""]
+        lines += table.metric_table(metric) + table.legend(metric) + table.notes.flush() + [""]
+    lines += ["## Per run", ""] + table.per_run_table() + table.notes.flush() + [""]
+    lines += how_produced(args.command or [], table_command, date, env, rows) + [""]
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("\n".join(lines), encoding="utf-8")
+    log.info("wrote %s (%d systems, %d runs)", out, len(rows), sum(len(r.runs) for r in rows))
+
+    data = {"title": args.title, "main_metric": main_metric, "date": date, "commands": args.command or [],
+            "table_command": table_command, "environment": env, "notes": table.notes.texts, **table.to_dict()}
+    json_path = Path(args.json) if args.json else exp_dir / "results.json"
+    json_path.parent.mkdir(parents=True, exist_ok=True)
+    json_path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    log.info("wrote %s", json_path)
+    return 0
+
+
+def get_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m ctc_kd.bin.results_table",
+        description="Write RESULTS.md (CER/WER tables: method, #params, mean ± std over seeds, relative error "
+                    "reduction vs a baseline, training time, decoder; then commands, date, environment and configs) "
+                    "and results.json from a recipe's exp folder. Missing pieces are n/a with a footnote.",
+    )
+    parser.add_argument("--exp_dir", required=True, help="the recipe's exp folder (exp/<system>/...)")
+    parser.add_argument("--systems", required=True, nargs="+",
+                        help='rows in order, e.g. "teacher student_alone student_sfmx_kd"; a name also takes its '
+                             "<name>_seed<k> folders")
+    parser.add_argument("--test_sets", required=True, nargs="+", help='e.g. "dev test"')
+    parser.add_argument("--decoder", default="greedy", help="reads exp/<system>/decode_<decoder>/ (default greedy)")
+    parser.add_argument("--baseline", default=None,
+                        help="the system relative error reductions refer to (one of --systems); none: no such column")
+    parser.add_argument("--main_metric", choices=METRICS, default="cer", help="the metric of the first table")
+    parser.add_argument("--title", default="Results", help="the title of RESULTS.md")
+    parser.add_argument("--command", action="append", default=None,
+                        help="the command line(s) that produced the experiments (repeatable)")
+    parser.add_argument("--seeds-grouping", "--seeds_grouping", action=argparse.BooleanOptionalAction, default=True,
+                        help="one row per system over its _seed<k> runs (default); --no-seeds-grouping: a row per run")
+    parser.add_argument("--out", default="RESULTS.md", help="the Markdown file to write")
+    parser.add_argument("--json", default=None, help="the JSON file with all numbers (default <exp_dir>/results.json)")
+    return parser
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = get_parser().parse_args(argv)
+    return run(lambda: build(args, argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

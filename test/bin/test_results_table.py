@@ -1,0 +1,351 @@
+"""ctc_kd.bin.results_table (and run_info): a synthetic exp folder in ESPnet's formats, the numbers in RESULTS.md."""
+import json
+import logging
+import math
+
+import pytest
+import torch
+import yaml
+
+from ctc_kd.bin.results_table import main, method_name, relative_reduction
+from ctc_kd.bin.run_info import count_parameters, parse_timespan, read_train_log
+
+LOG_HEAD = "[vm] 2026-11-22 05:19:{:02d},332 (trainer:{}) INFO: "
+
+
+def train_log_lines(epochs, finished=None):
+    """ESPnet train.log lines: per epoch (train time, valid time) as humanfriendly strings; the end line if given."""
+    lines = ["/venv/bin/python ctc_kd/bin/asr_kd_train.py --config conf/x.yaml --output_dir exp/x --ngpu 0",
+             LOG_HEAD.format(0, 1455).replace("trainer", "abs_task") + "pytorch.version=2.9.1+cu128, "
+             "cuda.available=False, cudnn.version=91002, cudnn.benchmark=False, cudnn.deterministic=True"]
+    for i, (train, valid) in enumerate(epochs, 1):
+        lines.append(LOG_HEAD.format(i, 336) + f"{i}/25epoch started")
+        lines.append(LOG_HEAD.format(i, 811) + f"{i}epoch:train:1-20batch: iter_time=0.003, forward_time=0.010, "
+                     "loss_ctc=0.106, loss=0.106, backward_time=0.007, grad_norm=1.001, clip=5.000, loss_scale=1.000, "
+                     "optim_step_time=0.002, optim0_lr0=0.001, train_time=0.025")
+        lines.append(LOG_HEAD.format(i, 394) + f"{i}epoch results: [train] iter_time=0.003, forward_time=0.012, "
+                     "loss_ctc=82.024, loss=82.024, backward_time=0.008, grad_norm=285.761, clip=100.000, "
+                     f"loss_scale=1.000, optim_step_time=0.002, optim0_lr0=0.002, train_time=0.028, time={train}, "
+                     "total_count=20, [valid] loss_ctc=50.715, cer_ctc=0.123, loss_att=nan, acc=nan, cer=nan, "
+                     f"wer=nan, loss=50.715, time={valid}, total_count=3")
+    if finished is not None:
+        lines.append(LOG_HEAD.format(59, 534) + f"The training was finished at {finished} epochs ")
+    return lines
+
+
+def state_dict(width):
+    """A model.pth-like state dict: trained weights plus buffers that must not be counted."""
+    return {
+        "frontend.logmel.melmat": torch.zeros(257, 80),
+        "normalize.mean": torch.zeros(80),
+        "normalize.std": torch.ones(80),
+        "encoder.embed.out.0.weight": torch.zeros(width, 100),
+        "encoder.embed.out.0.bias": torch.zeros(width),
+        "encoder.encoders.0.conv_module.norm.weight": torch.zeros(width),
+        "encoder.encoders.0.conv_module.norm.running_mean": torch.zeros(width),
+        "encoder.encoders.0.conv_module.norm.running_var": torch.zeros(width),
+        "encoder.encoders.0.conv_module.norm.num_batches_tracked": torch.tensor(5),
+        "ctc.ctc_lo.weight": torch.zeros(30, width),
+        "ctc.ctc_lo.bias": torch.zeros(30),
+    }
+
+
+def params_of(width):
+    return width * 100 + width + width + 30 * width + 30
+
+
+def make_run(exp, name, *, model="espnet", model_conf=None, blocks=4, width=96, scores=None, epochs=None,
+             finished=25, init_param=None, done=True, seed=0):
+    """exp/<name> as the recipe leaves it: config.yaml, train.log, export/model.pth, decode_greedy/<set>/...
+
+    scores: {test set: (cer, wer)}; a value None leaves that score.json out."""
+    d = exp / name
+    d.mkdir(parents=True)
+    config = {
+        "config": f"conf/train_{name.split('_seed')[0]}.yaml", "output_dir": str(d), "ngpu": 0, "seed": seed,
+        "max_epoch": 25, "init_param": [init_param] if init_param else [], "token_type": "char",
+        "model": model, "model_conf": {"ctc_weight": 1.0, **(model_conf or {})},
+        "frontend": "default", "normalize": "global_mvn", "encoder": "conformer",
+        "encoder_conf": {"output_size": width, "num_blocks": blocks, "input_layer": "conv2d"},
+        "best_model_criterion": [["valid", "cer_ctc", "min"]],
+    }
+    (d / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    epochs = epochs if epochs is not None else [("1 minute", "10 seconds")]
+    (d / "train.log").write_text("\n".join(train_log_lines(epochs, finished)) + "\n")
+    if done:
+        (d / ".done").touch()
+    (d / "export").mkdir()
+    torch.save(state_dict(width), d / "export" / "model.pth")
+    for test_set, values in (scores or {}).items():
+        out = d / "decode_greedy" / test_set
+        out.mkdir(parents=True)
+        (out / "decode_info.json").write_text(json.dumps({"decoder": "greedy", "beam_size": 1, "rtf": 0.01}))
+        for metric, err in zip(("cer", "wer"), values):
+            if err is None:
+                continue
+            (out / f"score_{metric}").mkdir()
+            (out / f"score_{metric}" / "score.json").write_text(json.dumps(
+                {"err": err, "corr": 100 - err, "sub": err, "del": 0.0, "ins": 0.0, "serr": 50.0, "snt": 10,
+                 "wrd": 200}))
+    return d
+
+
+def table(md, heading):
+    """Rows of the Markdown table under `## heading`: {first cell: {column name: cell}}."""
+    section = md.split(f"## {heading}", 1)[1]
+    lines = [line for line in section.split("\n## ", 1)[0].splitlines() if line.startswith("|")]
+    head = [c.strip() for c in lines[0].strip("|").split("|")]
+    rows = {}
+    for line in lines[2:]:
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        rows[cells[0]] = dict(zip(head, cells))
+    return rows
+
+
+def footnote(md, cell):
+    """The text of the footnote a cell like 'n/a[^3]' refers to."""
+    number = cell.split("[^", 1)[1].split("]", 1)[0]
+    return md.split(f"\n[^{number}]: ", 1)[1].split("\n", 1)[0]
+
+
+SYSTEMS = ("teacher student_alone student_sfmx_kd student_blank_elim_kd student_guide_ctc student_fpkd_stage1 "
+           "student_fpkd_stage2 student_fpkd_stage3 student_skd student_skd_blank_masked student_never_trained")
+
+
+@pytest.fixture(scope="module")
+def produced(tmp_path_factory):
+    """Run main once on a full synthetic exp folder; returns (RESULTS.md text, results.json, log records)."""
+    root = tmp_path_factory.mktemp("recipe")
+    exp = root / "exp"
+    make_run(exp, "teacher", blocks=8, width=144, scores={"dev": (5.0, 15.0), "test": (6.0, 18.0)})
+    # two seeds of the baseline; seed 1's log was appended on resume (epoch 1 twice) and has a multi-unit time
+    make_run(exp, "student_alone_seed1", seed=1, scores={"dev": (10.0, 30.0), "test": (8.0, 20.0)},
+             epochs=[("1 minute and 5.33 seconds", "4.67 seconds"),
+                     ("1 hour, 2 minutes and 5.5 seconds", "0.5 seconds")])
+    with (exp / "student_alone_seed1" / "train.log").open("a") as f:
+        f.write("\n".join(train_log_lines([("1 minute and 5.33 seconds", "4.67 seconds")])) + "\n")
+    make_run(exp, "student_alone_seed2", seed=2, scores={"dev": (12.0, 34.0), "test": (10.0, 22.0)},
+             epochs=[("2 minutes", "10 seconds"), ("2 minutes", "10 seconds")])
+    sfmx = {"sfmx_kd_weight": 1.0, "sfmx_kd_temperature": 1.0}
+    make_run(exp, "student_sfmx_kd_seed1", model="kd_student", model_conf=sfmx, seed=1,
+             scores={"dev": (9.0, 28.0), "test": (8.0, 19.0)})
+    make_run(exp, "student_sfmx_kd_seed2", model="kd_student", model_conf=sfmx, seed=2,
+             scores={"dev": (9.4, 29.0), "test": (8.2, 21.0)})
+    make_run(exp, "student_blank_elim_kd", model="kd_student",
+             model_conf={"sfmx_kd_weight": 1.0, "sfmx_kd_frames": "nonblank"},
+             scores={"dev": (10.45, 31.0), "test": (9.0, 20.0)})
+    make_run(exp, "student_guide_ctc", model="kd_student", model_conf={"guide_ctc_weight": 1.0},
+             scores={"dev": (11.0, 33.0), "test": (9.9, 21.0)})
+    make_run(exp, "student_fpkd_stage1", model="kd_student", model_conf={"binary_kd_weight": 1.0},
+             scores={"dev": (10.0, 30.0), "test": (8.0, 20.0)})
+    make_run(exp, "student_fpkd_stage2", model="kd_student",
+             model_conf={"binary_kd_weight": 1.0, "repr_kd_weight": 1.0, "repr_layer_pairs": [[-1, -1]]},
+             init_param="exp/student_fpkd_stage1/valid.cer_ctc.best.pth:::repr_projections",
+             scores={"dev": (9.9, 30.0), "test": (7.9, 20.0)})
+    # stage 3: training interrupted after 3 of 25 epochs; its test set not decoded; the WER of dev missing
+    make_run(exp, "student_fpkd_stage3", model="kd_student",
+             model_conf={"binary_kd_weight": 1.0, "repr_kd_weight": 1.0, "fkl_weight": 1.0, "fkl_variant": "A"},
+             epochs=[("1 minute", "0 seconds")] * 3, finished=None, done=False, scores={"dev": (9.5, None)})
+    make_run(exp, "student_skd", model="self_kd", blocks=8, model_conf={"skd_layer": 4, "skd_frames": "all"},
+             scores={"dev": (9.9, 29.0), "test": (8.1, 20.0)})
+    d = make_run(exp, "student_skd_blank_masked", model="self_kd", blocks=8,
+                 model_conf={"skd_layer": 4, "skd_frames": "nonblank"},
+                 scores={"dev": (9.9, 29.0), "test": (8.1, 20.0)})
+    (d / "export" / "model.pth").unlink()
+
+    mp = pytest.MonkeyPatch()
+    mp.chdir(root)
+    records = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    logging.getLogger().addHandler(handler)
+    try:
+        rc = main(["--exp_dir", "exp", "--systems", SYSTEMS, "--test_sets", "dev test", "--decoder", "greedy",
+                   "--baseline", "student_alone", "--main_metric", "cer", "--title", "Synthetic corpus",
+                   "--command", "./run.sh --stage 13", "--out", "RESULTS.md"])
+    finally:
+        logging.getLogger().removeHandler(handler)
+        mp.undo()
+    assert rc == 0
+    md = (root / "RESULTS.md").read_text()
+    data = json.loads((root / "exp" / "results.json").read_text())
+    return md, data, [r.getMessage() for r in records if r.levelno == logging.WARNING]
+
+
+def test_layout_and_order(produced):
+    md, _, _ = produced
+    assert md.startswith("# Synthetic corpus\n")
+    assert md.index("## CER (%) — main metric") < md.index("## WER (%)") < md.index("## How this was produced")
+    cer = table(md, "CER (%)")
+    assert list(cer) == SYSTEMS.split()
+    assert list(next(iter(cer.values()))) == [
+        "System", "Method", "#Params (M)", "n", "dev CER (%)", "test CER (%)", "dev rel. red. (%)",
+        "test rel. red. (%)", "Training time (per run)", "Decoder"]
+    assert cer["teacher"]["Decoder"] == "greedy"
+
+
+def test_method_names_from_configs(produced):
+    cer = table(produced[0], "CER (%)")
+    assert {k: v["Method"] for k, v in cer.items() if k != "student_never_trained"} == {
+        "teacher": "teacher",
+        "student_alone": "student alone",
+        "student_sfmx_kd": "Sfmx-KD",
+        "student_blank_elim_kd": "blank-eliminated KD",
+        "student_guide_ctc": "Guide-CTC",
+        "student_fpkd_stage1": "FPKD stage 1 (binary KD)",
+        "student_fpkd_stage2": "FPKD stage 2 (binary KD + factorized hidden KD)",
+        "student_fpkd_stage3": "FPKD stage 3 (binary KD + factorized hidden KD + FKL)",
+        "student_skd": "SKD (block 4 of 8)",
+        "student_skd_blank_masked": "SKD (block 4 of 8, blank-masked)",
+    }
+
+
+def test_seed_mean_std_and_relative_reduction(produced):
+    md, data, _ = produced
+    cer, wer = table(md, "CER (%)"), table(md, "WER (%)")
+    base = cer["student_alone"]
+    assert base["n"] == "2"
+    assert base["dev CER (%)"] == "11.00 ± 1.41 [10.00–12.00]"  # stdev(10, 12) = sqrt(2)
+    assert base["test CER (%)"] == "9.00 ± 1.41 [8.00–10.00]"
+    assert base["dev rel. red. (%)"] == base["test rel. red. (%)"] == "—"
+    sfmx = cer["student_sfmx_kd"]
+    assert sfmx["dev CER (%)"] == "9.20 ± 0.28 [9.00–9.40]"
+    assert sfmx["dev rel. red. (%)"] == "16.4"  # (11 - 9.2) / 11 = 16.36 %
+    assert sfmx["test rel. red. (%)"] == "10.0"  # (9 - 8.1) / 9
+    assert cer["teacher"]["n"] == "1" and cer["teacher"]["dev CER (%)"] == "5.00"
+    assert cer["teacher"]["dev rel. red. (%)"] == "54.5"  # (11 - 5) / 11
+    assert cer["teacher"]["test rel. red. (%)"] == "33.3"
+    assert cer["student_blank_elim_kd"]["dev rel. red. (%)"] == "5.0"  # (11 - 10.45) / 11
+    assert cer["student_guide_ctc"]["dev rel. red. (%)"] == "0.0"
+    assert cer["student_guide_ctc"]["test rel. red. (%)"] == "-10.0"  # worse than the baseline
+    assert wer["student_alone"]["dev WER (%)"] == "32.00 ± 2.83 [30.00–34.00]"
+    assert wer["student_sfmx_kd"]["dev rel. red. (%)"] == "10.9"  # (32 - 28.5) / 32 = 10.94 %
+    assert wer["teacher"]["test rel. red. (%)"] == "14.3"  # (21 - 18) / 21
+    entry = next(s for s in data["systems"] if s["name"] == "student_sfmx_kd")["metrics"]["cer"]["dev"]
+    assert entry["values"] == [9.0, 9.4] and entry["n"] == 2
+    assert math.isclose(entry["mean"], 9.2) and math.isclose(entry["std"], math.sqrt(0.08))
+    assert math.isclose(entry["rel_reduction"], relative_reduction(11.0, 9.2))
+
+
+def test_parameters_and_training_time(produced):
+    md, data, _ = produced
+    cer = table(md, "CER (%)")
+    assert params_of(144) == 19038 and params_of(96) == 12702
+    assert cer["teacher"]["#Params (M)"] == "0.02" and cer["student_alone"]["#Params (M)"] == "0.01"
+    teacher = next(s for s in data["systems"] if s["name"] == "teacher")
+    assert teacher["params"] == 19038 and teacher["runs"][0]["train_seconds"] == 70.0
+    # seed 1: 65.33 + 4.67 + 3725.5 + 0.5 = 3796 s (epoch 1 logged twice counts once); seed 2: 2 * 130 = 260 s
+    base = next(s for s in data["systems"] if s["name"] == "student_alone")
+    assert [r["train_seconds"] for r in base["runs"]] == [3796.0, 260.0]
+    assert cer["student_alone"]["Training time (per run)"] == "0:33:48"  # mean 2028 s
+    assert cer["teacher"]["Training time (per run)"] == "0:01:10"
+    per_run = table(md, "Per run")
+    assert per_run["student_alone_seed1"]["Training time"] == "1:03:16"
+    assert per_run["student_alone_seed1"]["Seed"] == "1" and per_run["student_alone_seed1"]["Epochs"] == "2"
+    assert per_run["student_alone_seed2"]["dev CER (%)"] == "12.00"
+
+
+def test_missing_pieces_are_na_with_footnotes(produced):
+    md, data, warnings = produced
+    cer, wer = table(md, "CER (%)"), table(md, "WER (%)")
+    never = cer["student_never_trained"]
+    assert never["n"] == "0"
+    for column in ("Method", "#Params (M)", "dev CER (%)", "test CER (%)", "dev rel. red. (%)",
+                   "Training time (per run)"):
+        assert never[column].startswith("n/a[^")
+        assert footnote(md, never[column]) == "`exp/student_never_trained` does not exist: not trained yet"
+    stage3 = cer["student_fpkd_stage3"]
+    assert stage3["dev CER (%)"] == "9.50"
+    assert footnote(md, stage3["test CER (%)"]) == (
+        "`exp/student_fpkd_stage3/decode_greedy/test/score_cer/score.json` is missing")
+    assert footnote(md, stage3["Training time (per run)"]) == (
+        "student_fpkd_stage3: training not finished (3 of 25 epochs in `exp/student_fpkd_stage3/train.log`, "
+        "0:03:00 so far)")
+    assert footnote(md, wer["student_fpkd_stage3"]["dev WER (%)"]).startswith(
+        "`exp/student_fpkd_stage3/decode_greedy/dev/score_wer/score.json` is missing")
+    assert footnote(md, cer["student_skd_blank_masked"]["#Params (M)"]) == (
+        "`exp/student_skd_blank_masked/export/model.pth` is missing (not exported yet)")
+    stage2_time = cer["student_fpkd_stage2"]["Training time (per run)"]
+    assert stage2_time.startswith("0:01:10[^")
+    assert footnote(md, stage2_time) == (
+        "student_fpkd_stage2 continues from student_fpkd_stage1: that training time is not included")
+    assert ("exp/student_never_trained does not exist: student_never_trained is shown as n/a (not trained yet?)"
+            in warnings)
+    assert any("exp/student_fpkd_stage3/decode_greedy/test/score_cer/score.json is missing" in w for w in warnings)
+    never_json = next(s for s in data["systems"] if s["name"] == "student_never_trained")
+    assert never_json["metrics"]["cer"]["dev"]["mean"] is None and never_json["n"] == 0
+
+
+def test_how_it_was_produced(produced):
+    md, data, _ = produced
+    how = md.split("## How this was produced", 1)[1]
+    assert "```sh\n./run.sh --stage 13\n```" in how
+    assert f"torch {torch.__version__}" in how and "Python " in how and "ESPnet " in how and "torch threads" in how
+    assert ("- student_sfmx_kd_seed2: `exp/student_sfmx_kd_seed2/config.yaml` (from "
+            "`conf/train_student_sfmx_kd.yaml`; trained with torch 2.9.1+cu128 on CPU)") in how
+    assert data["commands"] == ["./run.sh --stage 13"] and data["baseline"] == "student_alone"
+
+
+def test_without_seed_grouping_and_with_partial_seeds(tmp_path, monkeypatch):
+    exp = tmp_path / "exp"
+    make_run(exp, "student_alone_seed1", scores={"dev": (10.0, 30.0)})
+    make_run(exp, "student_alone_seed2", scores={"dev": (12.0, 30.0)})
+    make_run(exp, "kd_seed1", model="kd_student", model_conf={"sfmx_kd_weight": 0.5}, scores={"dev": (9.0, 30.0)})
+    make_run(exp, "kd_seed2", model="kd_student", model_conf={"sfmx_kd_weight": 0.5}, scores={})
+    monkeypatch.chdir(tmp_path)
+    args = ["--exp_dir", "exp", "--systems", "student_alone", "kd", "--test_sets", "dev", "--baseline",
+            "student_alone", "--main_metric", "wer", "--out", "out/R.md", "--json", "out/r.json"]
+    assert main(args) == 0
+    md = (tmp_path / "out" / "R.md").read_text()
+    assert md.index("## WER (%) — main metric") < md.index("## CER (%)")
+    kd = table(md, "CER (%)")["kd"]
+    assert kd["Method"] == "Sfmx-KD ×0.5" and kd["n"] == "2"
+    assert kd["dev CER (%)"].startswith("9.00[^")  # one of two runs scored
+    assert footnote(md, kd["dev CER (%)"]) == (
+        "kd CER on dev: mean over 1 of 2 runs; `exp/kd_seed2/decode_greedy/dev/score_cer/score.json` is missing")
+    assert kd["dev rel. red. (%)"] == "18.2"  # (11 - 9) / 11
+    assert (tmp_path / "out" / "r.json").is_file() and not (exp / "results.json").exists()
+
+    assert main(args + ["--no-seeds-grouping"]) == 0
+    rows = table((tmp_path / "out" / "R.md").read_text(), "CER (%)")
+    assert list(rows) == ["student_alone_seed1", "student_alone_seed2", "kd_seed1", "kd_seed2"]
+    assert rows["student_alone_seed1"]["dev rel. red. (%)"] == "—"
+    assert rows["kd_seed1"]["dev rel. red. (%)"] == "18.2"  # still against the baseline's mean over its seeds
+    assert rows["kd_seed1"]["Training time"] == "0:01:10"
+
+
+def test_bad_baseline_is_an_error(tmp_path, caplog):
+    (tmp_path / "exp").mkdir()
+    rc = main(["--exp_dir", str(tmp_path / "exp"), "--systems", "a b", "--test_sets", "dev", "--baseline", "c",
+               "--out", str(tmp_path / "R.md")])
+    assert rc == 1 and "--baseline c is not one of --systems (a b)" in caplog.text
+    assert not (tmp_path / "R.md").exists()
+
+
+def test_method_name_edge_cases():
+    assert method_name({"model": "kd_student", "model_conf": {"binary_kd_weight": 1.0, "fkl_weight": 2.0}}, "x") == \
+        "binary KD + FKL ×2"
+    assert method_name({"model": "kd_student", "model_conf": {"fkl_weight": 1.0, "fkl_variant": "B"}}, "x") == \
+        "FKL (variant B)"
+    assert method_name({"model": "kd_student", "model_conf": {"sfmx_kd_weight": 1, "sfmx_kd_temperature": 2}}, "x") \
+        == "Sfmx-KD (τ=2)"
+    assert method_name({"model": "kd_student", "model_conf": {"ctc_weight": 1.0}}, "x").startswith("KD student without")
+    assert method_name({"model": "espnet"}, "my_teacher_big") == "teacher"
+    assert method_name({"model": "self_kd", "model_conf": {"skd_layer": 3}}, "x") == "SKD (block 3 of 6)"
+
+
+def test_timespans_log_and_parameter_count(tmp_path):
+    assert parse_timespan("0.56 seconds") == 0.56
+    assert parse_timespan("1 minute and 5.33 seconds") == pytest.approx(65.33)
+    assert parse_timespan("1 hour, 2 minutes and 5.5 seconds") == 3725.5
+    assert parse_timespan("1 day, 1 hour and 1 minute") == 90060.0
+    with pytest.raises(ValueError, match="fortnight"):
+        parse_timespan("2 fortnights")
+    log_file = tmp_path / "train.log"
+    log_file.write_text("\n".join(train_log_lines([("2 hours", "1 minute")] * 2, finished=2)) + "\n")
+    parsed = read_train_log(log_file)
+    assert parsed.epoch_seconds == {1: 7260.0, 2: 7260.0} and parsed.seconds == 14520.0
+    assert (parsed.end, parsed.end_epoch, parsed.torch_version, parsed.cuda_available) == (
+        "finished", 2, "2.9.1+cu128", False)
+    torch.save(state_dict(8), tmp_path / "model.pth")
+    assert count_parameters(tmp_path / "model.pth") == params_of(8) == 1086

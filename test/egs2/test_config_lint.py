@@ -1,0 +1,72 @@
+"""Every training config in the recipes is built by the trainer (dry run), so a broken YAML fails here, not on a GPU."""
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from ctc_kd.tasks import ASRKDTask
+
+REPO = Path(__file__).resolve().parents[2]
+CONF_DIRS = sorted({p.parent.resolve() for p in [*REPO.glob("egs2/*/asr1/conf/*.yaml"), *REPO.glob("conf/**/*.yaml")]})
+TRAIN_CONFIGS = [p for d in CONF_DIRS for p in sorted(d.glob("train_*.yaml"))]
+TOKENS = ["<blank>", "<unk>", "<space>", *"ABCDEFGHIJKLMNOPQRSTUVWXYZ'", "<sos/eos>"]
+
+
+def config_id(path: Path) -> str:
+    return str(path.relative_to(REPO))
+
+
+def dry_run(config: Path, out: Path, extra=()):
+    """Parse like asr_kd_train, build model, optimizers and schedulers, write config.yaml: ESPnet's --dry_run."""
+    loaded = yaml.safe_load(config.read_text())
+    n_mels = (loaded.get("frontend_conf") or {}).get("n_mels", 80)
+    stats = out / "feats_stats.npz"
+    out.mkdir(parents=True, exist_ok=True)
+    np.savez(stats, count=np.array(10), sum=np.zeros(n_mels), sum_square=np.full(n_mels, 10.0))
+    (out / "tokens.txt").write_text("\n".join(TOKENS) + "\n")
+    ASRKDTask.main(cmd=["--config", str(config), "--output_dir", str(out), "--dry_run", "true", "--ngpu", "0",
+                        "--token_type", "char", "--token_list", str(out / "tokens.txt"),
+                        "--normalize_conf", f"stats_file={stats}", *extra])
+    return out / "config.yaml"
+
+
+@pytest.fixture(scope="module")
+def teachers(tmp_path_factory):
+    """A randomly initialised teacher per conf folder (its train_teacher.yaml), saved as a trained one would be."""
+    import torch
+
+    made = {}
+    for conf_dir in CONF_DIRS:
+        teacher_config = conf_dir / "train_teacher.yaml"
+        if not teacher_config.exists():
+            continue
+        out = tmp_path_factory.mktemp("teacher")
+        written = dry_run(teacher_config, out)
+        model, _ = ASRKDTask.build_model_from_file(written, None, "cpu")
+        torch.save(model.state_dict(), out / "model.pth")
+        made[conf_dir] = (written, out / "model.pth")
+    return made
+
+
+def test_there_are_configs_to_check():
+    assert len(TRAIN_CONFIGS) >= 10, TRAIN_CONFIGS
+
+
+@pytest.mark.parametrize("config", TRAIN_CONFIGS, ids=config_id)
+def test_training_config_builds(config, teachers, tmp_path):
+    loaded = yaml.safe_load(config.read_text())
+    assert isinstance(loaded, dict) and loaded.get("max_epoch"), f"{config}: no max_epoch"
+    header = config.read_text().splitlines()[0]
+    assert header.startswith("#"), f"{config} must start with a comment saying what it is"
+    extra = []
+    if loaded.get("model") == "kd_student":
+        assert config.parent in teachers, f"{config} is a KD student but {config.parent} has no train_teacher.yaml"
+        teacher_config, teacher_model = teachers[config.parent]
+        extra = ["--model_conf", f"teacher_config={teacher_config}", "--model_conf", f"teacher_model_file={teacher_model}"]
+    written = yaml.safe_load(dry_run(config, tmp_path, extra).read_text())
+    assert written["model"] == loaded.get("model", "espnet")
+    criteria = written["best_model_criterion"]
+    metric = "cer_ctc_sub" if written["model"] == "self_kd" else "cer_ctc"
+    if written["model_conf"].get("ctc_weight", 0.5) == 1.0:
+        assert criteria[0][:2] == ["valid", metric], f"{config}: a CTC-only model is selected on valid.{metric}"

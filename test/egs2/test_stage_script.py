@@ -1,0 +1,95 @@
+"""The stage script on the yesno recipe: resume after a kill, and bad input that stops the run and keeps the rest."""
+import os
+import re
+import shutil
+import signal
+import subprocess
+import time
+
+import pytest
+from conftest import run_recipe
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def yesno(sandbox_factory, shared_data):
+    return sandbox_factory("yesno"), {"YESNO": str(shared_data / "yesno")}
+
+
+def test_help_lists_the_options(yesno):
+    sandbox, env = yesno
+    out = run_recipe(sandbox, "--help", env=env).stdout
+    for option in ("--stage", "--stop_stage", "--ngpu", "--student_configs", "--teacher_model", "--seeds"):
+        assert option in out
+    bad = run_recipe(sandbox, "--no_such_option", "1", env=env, check=False)
+    assert bad.returncode != 0 and "unknown option --no_such_option" in bad.stdout + bad.stderr
+
+
+def test_interrupted_training_resumes_from_its_checkpoint(yesno):
+    sandbox, env = yesno
+    run_recipe(sandbox, "--stop_stage", "6", env=env)
+    checkpoint = sandbox / "exp" / "teacher" / "checkpoint.pth"
+    process = subprocess.Popen(["./run.sh", "--stage", "7", "--stop_stage", "7"], cwd=sandbox,
+                               env=dict(os.environ, **env), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
+    deadline = time.time() + 300
+    while not checkpoint.exists() and time.time() < deadline and process.poll() is None:
+        time.sleep(0.5)
+    assert checkpoint.exists(), "no checkpoint after the first epoch"
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    assert not (sandbox / "exp" / "teacher" / ".done").exists()
+
+    out = run_recipe(sandbox, "--stage", "7", "--stop_stage", "7", env=env).stdout
+    assert "resuming exp/teacher from its checkpoint.pth" in out
+    log = (sandbox / "exp" / "teacher" / "train.log").read_text()
+    assert "The training was resumed" in log
+    epochs = [int(n) for n in re.findall(r"INFO: (\d+)epoch results", log)]
+    assert epochs == list(range(1, 13)), f"each epoch once, none repeated: {epochs}"
+    again = run_recipe(sandbox, "--stage", "7", "--stop_stage", "7", env=env).stdout
+    assert "skip exp/teacher: trained already" in again
+
+
+def test_missing_corpus_names_the_path_and_the_fix(yesno, tmp_path):
+    sandbox, _ = yesno
+    result = run_recipe(sandbox, "--stop_stage", "1", "--local_data_opts", "--download false",
+                        env={"YESNO": str(tmp_path / "nowhere")}, check=False)
+    out = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert str(tmp_path / "nowhere") in out and "db.sh" in out
+
+
+def test_empty_transcript_stops_the_run_and_keeps_the_data(yesno):
+    sandbox, env = yesno
+    run_recipe(sandbox, "--stop_stage", "1", env=env)
+    text = sandbox / "data" / "train" / "text"
+    lines = text.read_text().splitlines()
+    utt = lines[3].split()[0]
+    lines[3] = utt
+    text.write_text("\n".join(lines) + "\n")
+    result = run_recipe(sandbox, "--stage", "1", "--stop_stage", "3", env=env, check=False)
+    out = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "data/train/text" in out and utt in out
+    assert (sandbox / "data" / "dev" / "text").exists() and (sandbox / "data" / "train" / "wav.scp").exists()
+    assert not (sandbox / "dump" / "raw" / "org" / "train" / ".done").exists()
+
+
+def test_unreadable_audio_names_the_file(yesno, shared_data, tmp_path):
+    sandbox, _ = yesno
+    corpus = tmp_path / "corpus"
+    shutil.copytree(shared_data / "yesno" / "waves_yesno", corpus / "waves_yesno")
+    env = {"YESNO": str(corpus)}
+    run_recipe(sandbox, "--stop_stage", "1", env=env)
+    broken = sorted((corpus / "waves_yesno").glob("*.wav"))[-1]  # a test-set recording
+    broken.write_bytes(b"RIFF\x00\x00garbage" * 10)
+    result = run_recipe(sandbox, "--stage", "3", "--stop_stage", "3", env=env, check=False)
+    out = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert broken.name in out
+    assert (sandbox / "data" / "test" / "wav.scp").exists()  # stage 1's work is kept
+    assert (sandbox / "dump" / "raw" / "org" / "train" / ".done").exists()  # and so is the set formatted before
+    # stage 1 itself refuses such a corpus, naming the file
+    result = run_recipe(sandbox, "--stop_stage", "1", "--local_data_opts", "--force true", env=env, check=False)
+    assert result.returncode != 0 and broken.name in result.stdout + result.stderr
