@@ -162,31 +162,48 @@ train_system() {
     log "trained $dir in $((SECONDS - start)) s; best checkpoint: $(best_checkpoint "$dir")"
 }
 
-# The system as a plain ESPnet model in exp/<system>/export, unless that is newer than its best checkpoint.
-export_system() {
+# Where exp/<system>'s plain ESPnet model comes from: its export, or (when that is missing or older than the best
+# checkpoint) the training, exported into exp/<system>/export on the way.
+model_args() {
     local dir=$expdir/$1 checkpoint
     checkpoint=$(best_checkpoint "$dir")
-    if [ ! -e "$dir/export/model.pth" ] || [ "$checkpoint" -nt "$dir/export/model.pth" ]; then
-        $python -m ctc_kd.bin.export_student --config "$dir/config.yaml" --model_file "$checkpoint" \
-            --out_dir "$dir/export" > "$dir/export.log" 2>&1 || die "exporting $dir failed: see $dir/export.log"
+    if [ -e "$dir/export/model.pth" ] && [ "$dir/export/model.pth" -nt "$checkpoint" ]; then
+        echo --model_dir "$dir/export"
+    else
+        echo --config "$dir/config.yaml" --model_file "$checkpoint" --export_dir "$dir/export"
     fi
 }
 
-# Export and decode one system on every test set; skips decodings newer than the export.
+export_system() {
+    local dir=$expdir/$1 args
+    args=$(model_args "$1")
+    [[ $args == --model_dir* ]] && return 0
+    # shellcheck disable=SC2086
+    $python -m ctc_kd.bin.export_student ${args/--export_dir/--out_dir} > "$dir/export.log" 2>&1 \
+        || die "exporting $dir failed: see $dir/export.log"
+}
+
+# Decode one system on every test set in one process (exporting it first if needed); skips finished decodings.
 decode_system() {
-    local name=$1 dir=$expdir/$1 set out
-    export_system "$name"
+    local name=$1 dir=$expdir/$1 set out model
+    model=$(model_args "$name")
+    local data_dirs=() out_dirs=()
     for set in $test_sets; do
         out=$dir/decode_$decoder/$set
-        if [ -e "$out/decode_info.json" ] && [ "$out/decode_info.json" -nt "$dir/export/model.pth" ]; then
+        if [[ $model == --model_dir* ]] && [ -e "$out/decode_info.json" ] && [ "$out/decode_info.json" -nt "$dir/export/model.pth" ]; then
             log "skip decoding $out: done"
             continue
         fi
-        mkdir -p "$out"
-        # shellcheck disable=SC2086
-        $python -m ctc_kd.bin.decode --model_dir "$dir/export" --data_dir "$data_feats/$set" --decoder "$decoder" \
-            --ngpu "$((ngpu > 0 ? 1 : 0))" --output_dir "$out" $decode_args > "$out/decode.log" 2>&1 \
-            || { tail -n 20 "$out/decode.log"; die "decoding $out failed: see $out/decode.log"; }
+        data_dirs+=("$data_feats/$set") out_dirs+=("$out")
+    done
+    [ ${#data_dirs[@]} -gt 0 ] || return 0
+    mkdir -p "$dir/decode_$decoder"
+    local decode_log=$dir/decode_$decoder/decode.log
+    # shellcheck disable=SC2086
+    $python -m ctc_kd.bin.decode $model --data_dir "${data_dirs[@]}" --output_dir "${out_dirs[@]}" \
+        --decoder "$decoder" --ngpu "$((ngpu > 0 ? 1 : 0))" $decode_args > "$decode_log" 2>&1 \
+        || { tail -n 20 "$decode_log"; die "decoding with $dir/export failed: see $decode_log"; }
+    for out in "${out_dirs[@]}"; do
         log "decoded $out: $(grep -o '"rtf": [0-9.e-]*' "$out/decode_info.json" || true)"
     done
 }

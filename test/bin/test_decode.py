@@ -1,0 +1,132 @@
+"""ctc_kd.bin.decode on a tiny model and Cathy audio: both decoders, every output file, decode_info, input errors."""
+import json
+import logging
+import runpy
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile
+import torch
+import yaml
+
+from ctc_kd.bin.decode import main
+from ctc_kd.models.export import export_plain
+
+# tiny configs and build() from test/models/conftest.py (the module name `conftest` is taken by other dirs)
+MODELS = runpy.run_path(str(Path(__file__).parents[1] / "models" / "conftest.py"))
+
+FILES = ("arctic_a0207_1592712443", "arctic_a0001_1592748574", "arctic_a0005_1592748459", "arctic_b0032_1592700689")
+
+
+def save_training(tmp_path, **config):
+    """A random tiny model saved as a training writes it; its CTC head emits letters, never <sos/eos>."""
+    torch.manual_seed(0)
+    model, args = MODELS["build"](MODELS["tiny_config"](**config), tmp_path)
+    with torch.no_grad():
+        model.ctc.ctc_lo.weight.mul_(8.0)
+        model.ctc.ctc_lo.bias.zero_()
+        model.ctc.ctc_lo.bias[0] = 2.0
+        model.ctc.ctc_lo.bias[-1] = -100.0
+    (tmp_path / "exp").mkdir()
+    config_path, model_path = tmp_path / "exp" / "config.yaml", tmp_path / "exp" / "valid.cer_ctc.best.pth"
+    config_path.write_text(yaml.safe_dump(args))
+    torch.save(model.state_dict(), model_path)
+    return config_path, model_path
+
+
+@pytest.fixture
+def data_dir(shared_data, tmp_path):
+    out = tmp_path / "data" / "test"
+    out.mkdir(parents=True)
+    flacs = {f"cathy_{name}": shared_data / "cathy" / f"{name}.flac" for name in FILES}
+    (out / "wav.scp").write_text("".join(f"{utt} {path}\n" for utt, path in sorted(flacs.items())))
+    (out / "text").write_text("".join(f"{utt} {path.with_suffix('.txt').read_text().strip().upper()}\n"
+                                      for utt, path in sorted(flacs.items())))
+    return out
+
+
+def read_outputs(out):
+    info = json.loads((out / "decode_info.json").read_text())
+    files = {}
+    for name in ("text", "token", "token_int"):
+        lines = (out / name).read_text().splitlines()
+        files[name] = {line.split(" ", 1)[0]: line.split(" ", 1)[1] if " " in line else "" for line in lines}
+    return info, files
+
+
+def check_info(info, data_dir, decoder, num_utts):
+    seconds = sum(soundfile.info(line.split()[1]).duration for line in (data_dir / "wav.scp").read_text().splitlines())
+    assert info["decoder"] == decoder and info["num_utts"] == num_utts
+    assert info["audio_seconds"] == pytest.approx(seconds, abs=1e-3)
+    assert info["decode_seconds"] > 0
+    assert info["rtf"] == pytest.approx(info["decode_seconds"] / info["audio_seconds"])
+    assert info["device"] == "cpu" and info["threads"] == torch.get_num_threads()
+
+
+def test_greedy_from_an_export(data_dir, tmp_path):
+    config_path, model_path = save_training(tmp_path)
+    export_plain(config_path, model_path, tmp_path / "export")
+    out = tmp_path / "decode_greedy"
+    assert main(["--model_dir", str(tmp_path / "export"), "--data_dir", str(data_dir), "--output_dir", str(out),
+                 "--batch_size", "3"]) == 0
+    info, files = read_outputs(out)
+    check_info(info, data_dir, "greedy", len(FILES))
+    assert info["batch_size"] == 3 and info["beam_size"] is None
+    utts = sorted(f"cathy_{name}" for name in FILES)
+    token_list = yaml.safe_load(config_path.read_text())["token_list"]
+    for name in ("text", "token", "token_int"):
+        assert list(files[name]) == utts  # every utterance, sorted
+    for utt in utts:
+        ids = [int(i) for i in files["token_int"][utt].split()]
+        assert len(ids) > 5 and 0 not in ids
+        assert files["token"][utt].split() == [token_list[i] for i in ids]
+        assert files["text"][utt].split() == "".join(token_list[i] for i in ids).replace("<space>", " ").split()
+    assert not list(out.glob(".*tmp"))
+
+
+def test_beam_from_a_training_ctc_only(data_dir, tmp_path):
+    config_path, model_path = save_training(tmp_path)
+    out = tmp_path / "decode_beam"
+    assert main(["--config", str(config_path), "--model_file", str(model_path), "--data_dir", str(data_dir),
+                 "--output_dir", str(out), "--decoder", "beam", "--beam_size", "2", "--ctc_weight", "0.5"]) == 0
+    info, files = read_outputs(out)
+    check_info(info, data_dir, "beam", len(FILES))
+    assert (info["beam_size"], info["batch_size"], info["ctc_weight"]) == (2, 1, 1.0)  # no decoder: CTC only
+    assert len(files["token_int"]) == len(FILES)
+    assert all(len(ids.split()) > 5 for ids in files["token_int"].values())
+
+
+def test_beam_uses_a_hybrid_models_attention_decoder(data_dir, tmp_path):
+    decoder_conf = {"attention_heads": 2, "linear_units": 32, "num_blocks": 1}
+    config_path, model_path = save_training(tmp_path, decoder="transformer", decoder_conf=decoder_conf,
+                                            model_conf={"ctc_weight": 0.5})
+    outputs = {}
+    for ctc_weight in ("0.5", "1.0"):
+        out = tmp_path / f"decode_hybrid_{ctc_weight}"
+        assert main(["--config", str(config_path), "--model_file", str(model_path), "--data_dir", str(data_dir),
+                     "--output_dir", str(out), "--decoder", "beam", "--beam_size", "2", "--ctc_weight", ctc_weight,
+                     "--maxlenratio", "0.3"]) == 0
+        info, outputs[ctc_weight] = read_outputs(out)
+        assert info["ctc_weight"] == float(ctc_weight) and len(outputs[ctc_weight]["text"]) == len(FILES)
+    assert outputs["0.5"]["token_int"] != outputs["1.0"]["token_int"]  # the random decoder changed the search
+
+
+def test_bad_audio_is_named(data_dir, tmp_path, caplog):
+    config_path, model_path = save_training(tmp_path)
+    model = ["--config", str(config_path), "--model_file", str(model_path)]
+    slow = tmp_path / "slow.wav"
+    soundfile.write(slow, np.zeros(8000, np.float32), 8000)
+    (data_dir / "wav.scp").write_text(f"a {slow}\n")
+    with caplog.at_level(logging.ERROR):
+        assert main(model + ["--data_dir", str(data_dir), "--output_dir", str(tmp_path / "o")]) == 1
+    assert f"{slow}" in caplog.text and "8000 Hz" in caplog.text and "16000" in caplog.text
+    missing = tmp_path / "missing.flac"
+    (data_dir / "wav.scp").write_text(f"b {missing}\n")
+    caplog.clear()
+    assert main(model + ["--data_dir", str(data_dir), "--output_dir", str(tmp_path / "o")]) == 1
+    assert str(missing) in caplog.text and "'b'" in caplog.text
+    assert not (tmp_path / "o").exists()
+    caplog.clear()
+    assert main(model + ["--model_dir", str(tmp_path), "--data_dir", str(data_dir), "--output_dir", "o"]) == 1
+    assert "either --model_dir or --config" in caplog.text
