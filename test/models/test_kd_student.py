@@ -140,6 +140,18 @@ def test_cross_topology_teacher(saved_teacher, tmp_path):
     assert torch.isfinite(stats["loss_repr_kd"]) and model.repr_projections[0].weight.grad is not None
 
 
+def test_e_branchformer_student(saved_teacher, tmp_path):
+    config = kd_config(saved_teacher, sfmx_kd_weight=1.0, repr_kd_weight=1.0, repr_layer_pairs=[[1, 3]])
+    config["encoder"] = "e_branchformer"
+    config["encoder_conf"] = {"output_size": 16, "attention_heads": 2, "linear_units": 32, "num_blocks": 1,
+                              "cgmlp_linear_units": 32, "input_layer": "conv2d", "rel_pos_type": "latest",
+                              "pos_enc_layer_type": "rel_pos", "attention_layer_type": "rel_selfattn"}
+    model, _ = build(config, tmp_path)
+    loss, stats, _ = model(**speech_batch())
+    loss.backward()
+    assert torch.isfinite(stats["loss_repr_kd"]) and model.repr_projections[0].weight.grad.abs().sum() > 0
+
+
 def test_hybrid_ctc_attention_student(saved_teacher, tmp_path):
     config = kd_config(saved_teacher, ctc_weight=0.3, binary_kd_weight=1.0)
     config.update(decoder="transformer", decoder_conf={"attention_heads": 2, "linear_units": 16, "num_blocks": 1})

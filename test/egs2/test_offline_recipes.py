@@ -1,0 +1,45 @@
+"""The offline recipes run every stage end to end on real audio, and their outputs are usable."""
+import re
+
+import pytest
+import soundfile
+from conftest import run_recipe
+
+pytestmark = pytest.mark.slow
+
+METHODS = ["teacher", "student alone", "Sfmx-KD", "Guide-CTC", "blank-eliminated KD", "FPKD stage 1", "FPKD stage 2",
+           "FPKD stage 3", "SKD (block 1 of 2)", "SKD (block 1 of 2, blank-masked)"]
+ENV = {"yesno": lambda d: {"YESNO": str(d / "yesno")},
+       "mini_an4": lambda d: {"MINI_AN4_ARCHIVE": str(d / "mini_an4" / "downloads.tar.gz")}}
+
+
+@pytest.mark.parametrize("recipe", ["yesno", "mini_an4"])
+def test_every_stage_and_every_method(recipe, sandbox_factory, shared_data):
+    from espnet2.bin.asr_inference import Speech2Text
+    from espnet2.main_funcs.pack_funcs import unpack
+
+    sandbox = sandbox_factory(recipe)
+    out = run_recipe(sandbox, env=ENV[recipe](shared_data)).stdout
+    for stage in range(1, 15):
+        assert f"==== stage {stage}:" in out
+    table = (sandbox / "RESULTS.md").read_text()
+    main_table = table.split("\n## ")[1]
+    rows = [line for line in main_table.splitlines() if line.startswith("| ") and not line.startswith("| System")]
+    assert len(rows) == len(METHODS)
+    for method, row in zip(METHODS, rows):
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        assert cells[1].startswith(method), row
+        assert re.fullmatch(r"\d+\.\d\d", cells[4]), f"no error rate in {row}"
+    if recipe == "yesno":  # enough data to learn: the teacher must actually recognise yes and no
+        teacher_cer = float(table.split("## CER")[1].split("| teacher |")[1].split("|")[4])
+        assert teacher_cer < 10.0
+
+    wav = (sandbox / "dump" / "raw" / "test" / "wav.scp").read_text().split()[1]
+    speech, _ = soundfile.read(wav, dtype="float32")
+    for system in ("student_fpkd_stage3", "student_skd"):
+        unpacked = unpack(sandbox / "exp" / system / "packed" / f"{system}.zip", sandbox / "unpacked" / system)
+        text, *_ = Speech2Text(**unpacked, beam_size=1, ctc_weight=1.0)(speech)[0]
+        assert isinstance(text, str)
+
+    again = run_recipe(sandbox, "--stage", "7", env=ENV[recipe](shared_data)).stdout
+    assert "skip exp/teacher: trained already" in again and "skip exp/student_skd: trained already" in again
