@@ -33,8 +33,8 @@ teacher_config=conf/train_teacher.yaml
 teacher_name=teacher    # exp/<teacher_name>
 teacher_model=""        # a teacher trained elsewhere: its checkpoint (.pth); skips stage 7
 external_teacher_config="" # ... and its config.yaml (default: config.yaml beside teacher_model)
-student_configs=""      # training configs of the students; system name = file name without train_ and .yaml
-init_chain=""           # "child:parent ..." students initialised from another's best checkpoint (FPKD stages)
+student_configs="conf/train_student_alone.yaml conf/train_student_sfmx_kd.yaml conf/train_student_guide_ctc.yaml conf/train_student_blank_elim_kd.yaml conf/train_student_fpkd_stage1.yaml conf/train_student_fpkd_stage2.yaml conf/train_student_fpkd_stage3.yaml conf/train_student_skd.yaml conf/train_student_skd_blank_masked.yaml" # student configs (every method of the papers); system name = file name without train_ and .yaml
+init_chain="student_fpkd_stage2:student_fpkd_stage1 student_fpkd_stage3:student_fpkd_stage2" # "child:parent ..." students initialised from another's best checkpoint (FPKD stages)
 seeds="1"               # one training per seed; with several, systems are named <name>_seed<k>
 systems=""              # only these systems (names as in exp/) in stages 10-14; default: all
 train_args=""           # extra options for every asr_kd_train call

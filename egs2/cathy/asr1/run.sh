@@ -6,10 +6,7 @@
 #   ./run.sh --stage 11                             # decode, score, RESULTS.md, export
 set -euo pipefail
 
-students="conf/train_student_alone.yaml conf/train_student_sfmx_kd.yaml conf/train_student_guide_ctc.yaml
-conf/train_student_blank_elim_kd.yaml conf/train_student_fpkd_stage1.yaml conf/train_student_fpkd_stage2.yaml
-conf/train_student_fpkd_stage3.yaml conf/train_student_skd.yaml conf/train_student_skd_blank_masked.yaml"
-
+# students: every method (asr_kd.sh's --student_configs default), FPKD stages chained (its --init_chain default)
 ./asr_kd.sh \
     --fs 16000 \
     --train_set train --valid_set dev --test_sets "dev test" \
@@ -17,8 +14,6 @@ conf/train_student_fpkd_stage3.yaml conf/train_student_skd.yaml conf/train_stude
     --token_type char \
     --min_sec 0.3 --max_sec 15 \
     --teacher_config conf/train_teacher.yaml \
-    --student_configs "$(echo $students)" \
-    --init_chain "student_fpkd_stage2:student_fpkd_stage1 student_fpkd_stage3:student_fpkd_stage2" \
     --seeds "1 2" \
     --decoder greedy \
     --main_metric cer \
