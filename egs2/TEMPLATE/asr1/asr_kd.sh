@@ -79,7 +79,7 @@ mkdir -p log
 run_log=log/asr_kd.$(date '+%Y%m%d-%H%M%S').log
 exec > >(tee -a "$run_log") 2>&1
 log() { echo "$(date '+%Y-%m-%dT%H:%M:%S') (asr_kd.sh:${BASH_LINENO[0]}) $*"; }
-die() { log "ERROR: $*"; exit 1; }
+die() { echo "$(date '+%Y-%m-%dT%H:%M:%S') (asr_kd.sh:${BASH_LINENO[0]}) ERROR: $*"; exit 1; }
 trap 'rc=$?; [ $rc -eq 0 ] || echo "$(date '"'"'+%Y-%m-%dT%H:%M:%S'"'"') (asr_kd.sh) stopped with an error (exit $rc) in the stage above; fix it and re-run with --stage <that stage>; finished work is kept"' EXIT
 log "$command_line"
 log "log of this run: $run_log"
