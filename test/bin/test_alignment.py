@@ -1,0 +1,126 @@
+"""ctc_kd.bin.alignment end to end on two tiny random exports and Cathy audio: numbers, plots, mismatch errors."""
+import json
+import logging
+import runpy
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile
+import torch
+import yaml
+
+from ctc_kd.analysis.spike_timing import AlignmentTotals, spike_offsets
+from ctc_kd.bin.alignment import main
+from ctc_kd.inference.greedy import GreedyCTCDecoder
+from ctc_kd.models.export import export_plain
+
+# tiny configs and build() through test/models/conftest.py (the module name `conftest` is taken by other dirs)
+MODELS = runpy.run_path(str(Path(__file__).parents[1] / "models" / "conftest.py"))
+FILES = ("arctic_a0207_1592712443", "arctic_a0001_1592748574", "arctic_a0005_1592748459", "arctic_b0032_1592700689")
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def export(tmp_path, name, seed, **config):
+    """A random tiny model whose CTC head emits letters (not all blank, never <sos/eos>), exported as a plain one."""
+    torch.manual_seed(seed)
+    model, args = MODELS["build"](MODELS["tiny_config"](**config), tmp_path, name)
+    with torch.no_grad():
+        model.ctc.ctc_lo.weight.mul_(8.0)
+        model.ctc.ctc_lo.bias.zero_()
+        model.ctc.ctc_lo.bias[0] = 2.0
+        model.ctc.ctc_lo.bias[-1] = -100.0
+    config_path, model_path = tmp_path / f"{name}.config.yaml", tmp_path / f"{name}.pth"
+    config_path.write_text(yaml.safe_dump(args))
+    torch.save(model.state_dict(), model_path)
+    export_plain(config_path, model_path, tmp_path / name)
+    return tmp_path / name
+
+
+@pytest.fixture(scope="module")
+def setup(shared_data, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("alignment")
+    data = tmp / "data"
+    data.mkdir()
+    flacs = {f"cathy_{name}": shared_data / "cathy" / f"{name}.flac" for name in FILES}
+    (data / "wav.scp").write_text("".join(f"{utt} {path}\n" for utt, path in sorted(flacs.items())))
+    (data / "text").write_text("".join(f"{utt} {path.with_suffix('.txt').read_text().strip().upper()}\n"
+                                       for utt, path in sorted(flacs.items())))
+    return tmp, data, export(tmp, "teacher", 0), export(tmp, "student", 1)
+
+
+def run(teacher, student, data, out, *extra):
+    return main(["--teacher_dir", str(teacher), "--student_dir", str(student), "--data_dir", str(data),
+                 "--out_dir", str(out), "--batch_size", "3", "--num_threads", "1", *extra])
+
+
+def reference(teacher_dir, student_dir, data):
+    """The same numbers, each utterance run alone (no batching) through the decoders and the pure functions."""
+    decoders = [GreedyCTCDecoder.from_files(d / "config.yaml", d / "model.pth") for d in (teacher_dir, student_dir)]
+    totals = AlignmentTotals()
+    for line in (data / "wav.scp").read_text().splitlines():
+        speech = soundfile.read(line.split()[1])[0].astype(np.float32)
+        teacher, student = (d.decode_batch([speech], posteriors=True)[0].posteriors for d in decoders)
+        totals.add(spike_offsets(teacher, student), len(teacher))
+    return totals.summary()
+
+
+def test_numbers_plots_and_progress(setup, caplog):
+    tmp, data, teacher, student = setup
+    out = tmp / "out"
+    with caplog.at_level(logging.INFO):
+        assert run(teacher, student, data, out, "--log_every", "2") == 0
+    info = json.loads((out / "alignment.json").read_text())
+    expected = reference(teacher, student, data)
+    assert expected["teacher_spikes"] > 20 and 0 < expected["exact_share"] < 1  # a real, imperfect alignment
+    for key, value in expected.items():
+        assert info[key] == (pytest.approx(value) if isinstance(value, float) else value), key
+    assert info["utterances"] == len(FILES) and info["teacher"] == str(teacher) and info["student"] == str(student)
+    assert info["matched"] + info["missed"] == info["teacher_spikes"]
+    assert sum(info["histogram"].values()) == info["matched"]
+    lengths = {line.split()[0]: soundfile.info(line.split()[1]).frames
+               for line in (data / "wav.scp").read_text().splitlines()}
+    assert info["plot_utt"] == sorted(lengths, key=lengths.get)[2]  # the median-length one of four
+    for name in ("posteriors.png", "offsets.png"):
+        png = out / name
+        assert png.read_bytes()[:8] == PNG_MAGIC
+        import matplotlib.image
+
+        assert matplotlib.image.imread(png).shape[0] > 200  # decodes as an image of real size
+    progress = [r.getMessage() for r in caplog.records if r.getMessage().startswith("analysed ")]
+    assert [p.split(" utterances")[0] for p in progress] == ["analysed 3/4", "analysed 4/4"]
+
+
+def test_a_model_against_itself_is_exactly_aligned(setup):
+    tmp, data, teacher, _ = setup
+    out = tmp / "self"
+    assert run(teacher, teacher, data, out, "--plot_utt", "cathy_arctic_a0001_1592748574", "--max_offset", "3") == 0
+    info = json.loads((out / "alignment.json").read_text())
+    assert info["exact_share"] == 1.0 and info["miss_rate"] == 0.0 and info["mean_abs_offset"] == 0.0
+    assert info["histogram"] == {"0": info["teacher_spikes"]} and info["max_offset"] == 3
+    assert info["plot_utt"] == "cathy_arctic_a0001_1592748574"
+
+
+def test_mismatched_models_and_bad_options_are_named(setup, caplog):
+    tmp, data, teacher, _ = setup
+    tokens = MODELS["TOKENS"][:-1] + ["Q", "<sos/eos>"]
+    other_tokens = export(tmp, "other_tokens", 2, token_list=tokens)
+    caplog.clear()
+    assert run(teacher, other_tokens, data, tmp / "o1") == 1
+    assert "token lists differ" in caplog.text and str(other_tokens / "config.yaml") in caplog.text
+    assert str(teacher / "config.yaml") in caplog.text and "first difference at id 8" in caplog.text
+
+    encoder_conf = {**MODELS["tiny_config"]()["encoder_conf"], "input_layer": "conv2d6"}  # 6x instead of 4x
+    other_rate = export(tmp, "other_rate", 2, encoder_conf=encoder_conf)
+    caplog.clear()
+    assert run(teacher, other_rate, data, tmp / "o2") == 1
+    assert "frame rates differ" in caplog.text and str(other_rate / "config.yaml") in caplog.text
+    assert "conv2d vs conv2d6" in caplog.text
+
+    caplog.clear()
+    assert run(teacher, tmp / "nowhere", data, tmp / "o3") == 1
+    assert str(tmp / "nowhere" / "config.yaml") in caplog.text and "export_student" in caplog.text
+    caplog.clear()
+    assert run(teacher, teacher, data, tmp / "o4", "--plot_utt", "nobody") == 1
+    assert "--plot_utt nobody is not in" in caplog.text and str(data / "wav.scp") in caplog.text
+    assert not any((tmp / f"o{i}").exists() for i in range(1, 5))
