@@ -4,7 +4,9 @@ Per system row: System, Method (from its config.yaml), #Params (M) of the export
 `<system>` folder and/or its `<system>_seed<k>` folders), the error rate on each test set (mean ± sample std
 [min–max] over runs), the relative error reduction vs the baseline's mean on each test set, the training time
 (sum of ESPnet's per-epoch times in train.log) and the decoder. One table for the main metric, then one for the
-other (CER/WER), a per-run table, then "How this was produced" (commands, date, environment, configs).
+other (CER/WER), with --align_set the students' spike timing vs the teacher (mean |offset|, exact share, miss
+rate from exp/<run>/alignment/<set>/alignment.json, with links to its plots), a per-run table, then "How this was
+produced" (commands, date, environment, configs).
 Anything missing is "n/a" with a footnote naming the file, and a logged warning; the tool never stops on it.
 """
 from __future__ import annotations
@@ -13,6 +15,7 @@ import argparse
 import datetime
 import json
 import logging
+import os
 import re
 import statistics
 import sys
@@ -32,6 +35,8 @@ METRICS = ("cer", "wer")
 NA = "n/a"
 EXTERNAL_CHECKPOINT = "external.pth"  # as in ctc_kd.bin.experiment_info: a teacher trained elsewhere
 _SEED = re.compile(r"_seed(\d+)$")
+ALIGNMENT_COLUMNS = (("mean_abs_offset", "Mean abs. offset (frames)", 1.0), ("exact_share", "Exact (%)", 100.0),
+                     ("miss_rate", "Miss (%)", 100.0))  # key in alignment.json, column, scale
 
 
 # ---- method names from configs ------------------------------------------------------------------------------------
@@ -92,6 +97,7 @@ class Run:
     err: Dict[Tuple[str, str], float] = field(default_factory=dict)  # (metric, test set) -> error rate (%)
     scores: Dict[str, Dict[str, dict]] = field(default_factory=dict)  # test set -> metric -> score.json
     decode_info: Dict[str, dict] = field(default_factory=dict)
+    alignment: Optional[dict] = None  # alignment.json of ctc_kd.bin.alignment (spike timing vs the teacher)
     missing: Dict[str, str] = field(default_factory=dict)  # "config", "params", "time", "cer/dev", ...: reason
 
     @property
@@ -114,7 +120,8 @@ class Run:
             "params": self.params, "train_seconds": self.train_seconds,
             "train_log": self.train.to_dict() if self.train is not None else None,
             "max_epoch": (self.config or {}).get("max_epoch"), "init_from": self.parent,
-            "scores": self.scores, "decode_info": self.decode_info, "missing": self.missing,
+            "scores": self.scores, "decode_info": self.decode_info, "alignment": self.alignment,
+            "missing": self.missing,
         }
 
 
@@ -132,8 +139,8 @@ def _read_json(path: Path, what: str, missing: Dict[str, str], key: str) -> Opti
         return None
 
 
-def load_run(exp_dir: Path, name: str, test_sets: Sequence[str], decoder: str) -> Run:
-    """Read config, train.log, exported model and scores of exp/<name>, noting each missing piece."""
+def load_run(exp_dir: Path, name: str, test_sets: Sequence[str], decoder: str, align_set: Optional[str] = None) -> Run:
+    """Read config, train.log, exported model, scores (and alignment) of exp/<name>, noting each missing piece."""
     d = exp_dir / name
     m = _SEED.search(name)
     r = Run(name, d, seed=int(m.group(1)) if m else None)
@@ -200,6 +207,12 @@ def load_run(exp_dir: Path, name: str, test_sets: Sequence[str], decoder: str) -
             if info.get("decoder") not in (None, decoder):
                 log.warning("%s says decoder %s, but it is under decode_%s", out / "decode_info.json",
                             info.get("decoder"), decoder)
+    if align_set is not None:
+        path = d / "alignment" / align_set / "alignment.json"
+        r.alignment = _read_json(path, f"spike timing of {name} shown as n/a (stage 13: alignment analysis)",
+                                 r.missing, "alignment")
+        if r.alignment is not None and not r.alignment.get("teacher_spikes"):
+            r.missing["alignment"] = f"`{path}` counts no teacher spikes: no offsets or rates"
     return r
 
 
@@ -222,6 +235,14 @@ class Stats:
     def std(self) -> Optional[float]:
         return statistics.stdev(self.values) if self.n >= 2 else None
 
+    def text(self, scale: float = 1.0, digits: int = 2) -> str:
+        """mean, and with several values ± sample std [min–max], each times scale."""
+        text = f"{self.mean * scale:.{digits}f}"
+        if self.n >= 2:
+            text += (f" ± {self.std * scale:.{digits}f} [{min(self.values) * scale:.{digits}f}–"
+                     f"{max(self.values) * scale:.{digits}f}]")
+        return text
+
     def to_dict(self) -> dict:
         return {"values": self.values, "n": self.n, "mean": self.mean, "std": self.std,
                 "min": min(self.values, default=None), "max": max(self.values, default=None)}
@@ -236,6 +257,11 @@ class Row:
 
     def stats(self, metric: str, test_set: str) -> Stats:
         return Stats([r.err[(metric, test_set)] for r in self.runs if (metric, test_set) in r.err])
+
+    def alignment_stats(self, key: str) -> Stats:
+        """One number of alignment.json (e.g. miss_rate) over the runs that have it."""
+        return Stats([r.alignment[key] for r in self.runs
+                      if r.alignment is not None and isinstance(r.alignment.get(key), (int, float))])
 
     @property
     def n(self) -> int:
@@ -306,8 +332,10 @@ def _fmt1(x: float) -> str:
 class Table:
     """Builds RESULTS.md and results.json from the rows."""
 
-    def __init__(self, rows: List[Row], baseline: Optional[Row], test_sets: Sequence[str], decoder: str):
+    def __init__(self, rows: List[Row], baseline: Optional[Row], test_sets: Sequence[str], decoder: str,
+                 align_set: Optional[str] = None, align_teacher: Optional[str] = None, links_from: Path = Path(".")):
         self.rows, self.baseline, self.test_sets, self.decoder = rows, baseline, list(test_sets), decoder
+        self.align_set, self.align_teacher, self.links_from = align_set, align_teacher, links_from
         self.notes = Notes()
 
     def _run_reasons(self, row: Row, key: str) -> List[str]:
@@ -325,9 +353,7 @@ class Table:
         reasons = self._run_reasons(row, f"{metric}/{test_set}")
         if s.n == 0:
             return NA + self.notes.mark(reasons or [f"{row.name}: no runs found"])
-        text = f"{s.mean:.2f}"
-        if s.n >= 2:
-            text += f" ± {s.std:.2f} [{min(s.values):.2f}–{max(s.values):.2f}]"
+        text = s.text()
         if reasons:
             text += self.notes.mark([f"{row.name} {metric.upper()} on {test_set}: mean over {s.n} of "
                                      f"{len(row.runs)} runs; " + "; ".join(reasons)])
@@ -420,6 +446,56 @@ class Table:
                  " mel filterbank not counted). Training time: sum of ESPnet's per-epoch times in `train.log`.")
         return ["", text]
 
+    def alignment_rows(self) -> List[Row]:
+        """The rows of the spike-timing table: every system but the teacher the students are compared with."""
+        return [row for row in self.rows if row.name != self.align_teacher]
+
+    def alignment_cell(self, row: Row, key: str, scale: float) -> str:
+        s = row.alignment_stats(key)
+        reasons = self._run_reasons(row, "alignment")
+        if s.n == 0:
+            return NA + self.notes.mark(reasons or [f"{row.name}: no runs found"])
+        text = s.text(scale, 2 if scale == 1.0 else 1)
+        if reasons:
+            text += self.notes.mark([f"{row.name} spike timing: mean over {s.n} of {len(row.runs)} runs; "
+                                     + "; ".join(reasons)])
+        return text
+
+    def plots_cell(self, row: Row) -> str:
+        """Links to each run's posteriors.png and offsets.png (relative to RESULTS.md)."""
+        parts = []
+        for r in row.runs:
+            folder = r.dir / "alignment" / str(self.align_set)
+            links = [f"[{label}]({Path(os.path.relpath(folder / png, self.links_from)).as_posix()})"
+                     for label, png in (("posteriors", "posteriors.png"), ("offsets", "offsets.png"))
+                     if r.alignment is not None and (folder / png).is_file()]
+            if links and len(row.runs) > 1:
+                links.insert(0, f"seed {r.seed}:" if r.seed is not None else f"{r.name}:")
+            if links:
+                parts.append(" ".join(links))
+        return "; ".join(parts) or "—"
+
+    def alignment_table(self) -> List[str]:
+        head = ["System", "Method", "n", "Teacher spikes"] + [c for _, c, _ in ALIGNMENT_COLUMNS] + ["Plots"]
+        lines = ["| " + " | ".join(head) + " |", "|" + "|".join(["---", "---"] + ["---:"] * 5 + ["---"]) + "|"]
+        for row in self.alignment_rows():
+            spikes = sorted({r.alignment["teacher_spikes"] for r in row.runs
+                             if r.alignment is not None and isinstance(r.alignment.get("teacher_spikes"), int)})
+            cells = [row.name, self.method_cell(row), str(row.n), "–".join(map(str, spikes)) or NA]
+            cells += [self.alignment_cell(row, key, scale) for key, _, scale in ALIGNMENT_COLUMNS]
+            lines.append("| " + " | ".join(cells + [self.plots_cell(row)]) + " |")
+        return lines
+
+    def alignment_legend(self) -> List[str]:
+        return ["", (f"Spike timing of each student against `{self.align_teacher}` on `{self.align_set}` "
+                     f"(`<exp>/<run>/alignment/{self.align_set}/alignment.json`, `python -m ctc_kd.bin.alignment`). "
+                     "A spike is the first frame of a run of frames whose argmax is one non-blank token; each teacher "
+                     "spike is paired with the nearest student spike of the same token. Mean abs. offset: frames "
+                     "between them, over paired teacher spikes; Exact: offset 0; Miss: no student spike of that "
+                     "token in the utterance (or within its max_offset); both in % of all teacher spikes. n > 1: "
+                     "mean ± sample standard deviation [min–max] over runs. Plots: one utterance's posteriors with "
+                     "the spikes, and the offset histogram.")]
+
     def per_run_table(self) -> List[str]:
         head = ["Run", "Seed"] + [f"{t} {m.upper()} (%)" for m in METRICS for t in self.test_sets]
         head += ["Epochs", "Training time", "#Params (M)"]
@@ -448,8 +524,13 @@ class Table:
             systems.append({"name": row.name, "method": row.method, "n": row.n, "params": params[0] if params else None,
                             "train_seconds": row.train_seconds, "decoder": self.decoder_cell(row), "metrics": metrics,
                             "runs": [r.to_dict() for r in row.runs]})
+        if self.align_set is not None:
+            for entry, row in zip(systems, self.rows):
+                entry["alignment"] = None if row.name == self.align_teacher else {
+                    key: row.alignment_stats(key).to_dict() for key, _, _ in ALIGNMENT_COLUMNS}
         return {"baseline": self.baseline.name if self.baseline is not None else None, "test_sets": self.test_sets,
-                "decoder": self.decoder, "systems": systems}
+                "decoder": self.decoder, "align_set": self.align_set, "align_teacher": self.align_teacher,
+                "systems": systems}
 
 
 def how_produced(commands: Sequence[str], table_command: str, date: str, env: dict, rows: List[Row]) -> List[str]:
@@ -503,7 +584,8 @@ def build(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
     def get(name: str) -> Run:
         if name not in cache:
-            cache[name] = load_run(exp_dir, name, test_sets, args.decoder)
+            teacher = _SEED.sub("", name) == args.align_teacher
+            cache[name] = load_run(exp_dir, name, test_sets, args.decoder, None if teacher else args.align_set)
         return cache[name]
 
     rows: List[Row] = []
@@ -516,7 +598,8 @@ def build(args: argparse.Namespace, argv: Sequence[str]) -> int:
     baseline = None
     if args.baseline is not None:
         baseline = Row(args.baseline, [get(n) for n in find_run_names(exp_dir, args.baseline) or [args.baseline]])
-    table = Table(rows, baseline, test_sets, args.decoder)
+    out = Path(args.out)
+    table = Table(rows, baseline, test_sets, args.decoder, args.align_set, args.align_teacher, out.parent)
     env = environment()
     date = datetime.datetime.now().astimezone().isoformat(timespec="seconds")
     table_command = "python -m ctc_kd.bin.results_table " + " ".join(
@@ -528,9 +611,11 @@ def build(args: argparse.Namespace, argv: Sequence[str]) -> int:
     for i, metric in enumerate(order):
         lines += [f"## {metric.upper()} (%)" + (" — main metric" if i == 0 else ""), ""]
         lines += table.metric_table(metric) + table.legend(metric) + table.notes.flush() + [""]
+    if args.align_set is not None:
+        lines += [f"## Spike timing vs {args.align_teacher} ({args.align_set})", ""]
+        lines += table.alignment_table() + table.alignment_legend() + table.notes.flush() + [""]
     lines += ["## Per run", ""] + table.per_run_table() + table.notes.flush() + [""]
     lines += how_produced(args.command or [], table_command, date, env, rows) + [""]
-    out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("\n".join(lines), encoding="utf-8")
     log.info("wrote %s (%d systems, %d runs)", out, len(rows), sum(len(r.runs) for r in rows))
@@ -560,6 +645,11 @@ def get_parser() -> argparse.ArgumentParser:
     parser.add_argument("--baseline", default=None,
                         help="the system relative error reductions refer to (one of --systems); none: no such column")
     parser.add_argument("--main_metric", choices=METRICS, default="cer", help="the metric of the first table")
+    parser.add_argument("--align_set", default=None,
+                        help="add the spike-timing table from exp/<system>/alignment/<set>/alignment.json "
+                             "(ctc_kd.bin.alignment) for this set; default: no such table")
+    parser.add_argument("--align_teacher", default="teacher",
+                        help="the system the students were aligned against: left out of the spike-timing table")
     parser.add_argument("--title", default="Results", help="the title of RESULTS.md")
     parser.add_argument("--command", action="append", default=None,
                         help="the command line(s) that produced the experiments (repeatable)")

@@ -349,3 +349,63 @@ def test_timespans_log_and_parameter_count(tmp_path):
         "finished", 2, "2.9.1+cu128", False)
     torch.save(state_dict(8), tmp_path / "model.pth")
     assert count_parameters(tmp_path / "model.pth") == params_of(8) == 1086
+
+
+def write_alignment(run_dir, align_set, plots=True, **numbers):
+    """exp/<run>/alignment/<set>/ as ctc_kd.bin.alignment leaves it (the PNGs only as placeholders)."""
+    out = run_dir / "alignment" / align_set
+    out.mkdir(parents=True)
+    (out / "alignment.json").write_text(json.dumps({"teacher": "exp/teacher/export", **numbers}))
+    if plots:
+        for png in ("posteriors.png", "offsets.png"):
+            (out / png).write_bytes(b"\x89PNG\r\n\x1a\n")
+
+
+def test_spike_timing_section_averages_seeds_and_links_plots(tmp_path, monkeypatch):
+    exp = tmp_path / "exp"
+    make_run(exp, "teacher", scores={"dev": (5.0, 15.0)})
+    for seed, (offset, exact, miss) in ((1, (1.0, 0.5, 0.1)), (2, (2.0, 0.3, 0.2))):
+        d = make_run(exp, f"student_alone_seed{seed}", seed=seed, scores={"dev": (10.0, 30.0)})
+        write_alignment(d, "dev", teacher_spikes=40, mean_abs_offset=offset, exact_share=exact, miss_rate=miss)
+    d = make_run(exp, "student_skd", model="self_kd", model_conf={"skd_layer": 2}, scores={"dev": (9.0, 29.0)})
+    write_alignment(d, "dev", teacher_spikes=40, mean_abs_offset=0.25, exact_share=0.875, miss_rate=0.0)
+    make_run(exp, "student_fpkd_stage1", model="kd_student", model_conf={"binary_kd_weight": 1.0},
+             scores={"dev": (9.5, 29.0)})
+    d = make_run(exp, "student_guide_ctc", model="kd_student", model_conf={"guide_ctc_weight": 1.0},
+                 scores={"dev": (9.5, 29.0)})
+    write_alignment(d, "dev", plots=False, teacher_spikes=0, mean_abs_offset=None, exact_share=None, miss_rate=None)
+    monkeypatch.chdir(tmp_path)
+    assert main(["--exp_dir", "exp", "--systems", "teacher student_alone student_skd student_fpkd_stage1 "
+                 "student_guide_ctc", "--test_sets", "dev", "--align_set", "dev", "--out", "RESULTS.md"]) == 0
+    md = (tmp_path / "RESULTS.md").read_text()
+    assert md.index("## WER (%)") < md.index("## Spike timing vs teacher (dev)") < md.index("## Per run")
+    rows = table(md, "Spike timing vs teacher (dev)")
+    assert list(rows) == ["student_alone", "student_skd", "student_fpkd_stage1", "student_guide_ctc"]  # no teacher
+    alone = rows["student_alone"]
+    assert (alone["n"], alone["Teacher spikes"]) == ("2", "40")
+    assert alone["Mean abs. offset (frames)"] == "1.50 ± 0.71 [1.00–2.00]"  # stdev(1, 2) = 0.707
+    assert alone["Exact (%)"] == "40.0 ± 14.1 [30.0–50.0]" and alone["Miss (%)"] == "15.0 ± 7.1 [10.0–20.0]"
+    assert alone["Plots"] == (
+        "seed 1: [posteriors](exp/student_alone_seed1/alignment/dev/posteriors.png) "
+        "[offsets](exp/student_alone_seed1/alignment/dev/offsets.png); "
+        "seed 2: [posteriors](exp/student_alone_seed2/alignment/dev/posteriors.png) "
+        "[offsets](exp/student_alone_seed2/alignment/dev/offsets.png)")
+    skd = rows["student_skd"]
+    assert (skd["Method"], skd["Mean abs. offset (frames)"], skd["Exact (%)"], skd["Miss (%)"]) == (
+        "SKD (block 2 of 4)", "0.25", "87.5", "0.0")
+    assert skd["Plots"] == ("[posteriors](exp/student_skd/alignment/dev/posteriors.png) "
+                            "[offsets](exp/student_skd/alignment/dev/offsets.png)")
+    missing = rows["student_fpkd_stage1"]
+    assert missing["Teacher spikes"] == "n/a" and missing["Plots"] == "—"
+    assert footnote(md, missing["Miss (%)"]) == "`exp/student_fpkd_stage1/alignment/dev/alignment.json` is missing"
+    assert footnote(md, rows["student_guide_ctc"]["Exact (%)"]) == (
+        "`exp/student_guide_ctc/alignment/dev/alignment.json` counts no teacher spikes: no offsets or rates")
+    data = json.loads((exp / "results.json").read_text())
+    systems = {s["name"]: s for s in data["systems"]}
+    assert systems["teacher"]["alignment"] is None and data["align_set"] == "dev"
+    assert systems["student_alone"]["alignment"]["miss_rate"]["values"] == [0.1, 0.2]
+    assert systems["student_alone"]["runs"][0]["alignment"]["mean_abs_offset"] == 1.0
+    assert "teacher/alignment" not in md  # the teacher is not compared with itself, nor warned about
+
+    assert main(["--exp_dir", "exp", "--systems", "teacher student_skd", "--test_sets", "dev", "--out", "R2.md"]) == 0
+    assert "Spike timing" not in (tmp_path / "R2.md").read_text()  # without --align_set: no section
