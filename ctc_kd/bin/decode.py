@@ -13,6 +13,10 @@ with --ctc_weight < 1 a hybrid model's attention decoder joins the search.
     python -m ctc_kd.bin.decode --model_dir exp/export --data_dir dump/raw/test --output_dir exp/export/decode_test
     python -m ctc_kd.bin.decode --config exp/student/config.yaml --model_file exp/student/valid.cer_ctc.best.pth \\
         --data_dir dump/raw/test --decoder beam --beam_size 10 --output_dir exp/student/decode_beam10_test
+
+A decode config (--decode_config conf/decode_beam.yaml) is a YAML mapping of the search options below (decoder,
+beam_size, ctc_weight, penalty, maxlenratio, batch_size, batch_bins, num_threads) without dashes; an option given
+on the command line as well wins, except --decoder, which must then agree with the config.
 """
 from __future__ import annotations
 
@@ -54,6 +58,8 @@ def get_parser() -> argparse.ArgumentParser:
                         help="data dirs with wav.scp (e.g. dump/raw/dev dump/raw/test), decoded with one model load")
     parser.add_argument("--output_dir", required=True, nargs="+",
                         help="one per --data_dir: writes text, token, token_int, decode_info.json there")
+    parser.add_argument("--decode_config", default=None,
+                        help="YAML file of search options (keys as the option names, e.g. beam_size: 20)")
     parser.add_argument("--decoder", choices=("greedy", "beam"), default="greedy",
                         help="greedy: batched best-path CTC; beam: ESPnet Speech2Text, one utterance at a time")
     parser.add_argument("--batch_size", type=int, default=16, help="greedy: utterances per batch")
@@ -69,6 +75,44 @@ def get_parser() -> argparse.ArgumentParser:
     parser.add_argument("--num_threads", type=int, default=0,
                         help="CPU threads for torch (0: torch's default); fewer than the free cores avoids contention")
     return parser
+
+
+CONFIG_OPTIONS = ("decoder", "beam_size", "ctc_weight", "penalty", "maxlenratio", "batch_size", "batch_bins",
+                  "num_threads")  # what a decode config may set: the search, never the model or the data
+
+
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
+    """The command line over the --decode_config file over the defaults."""
+    parser = get_parser()
+    args = parser.parse_args(argv)
+    if not args.decode_config:
+        return args
+    settings = read_decode_config(Path(args.decode_config))
+    given = [a.split("=", 1)[0] for a in (argv if argv is not None else sys.argv[1:]) if a.startswith("--")]
+    if "decoder" in settings and "--decoder" in given and settings["decoder"] != args.decoder:
+        raise ValueError(f"{args.decode_config} says decoder: {settings['decoder']} but the command line says "
+                         f"--decoder {args.decoder}: drop one of them")
+    parser.set_defaults(**settings)
+    return parser.parse_args(argv)
+
+
+def read_decode_config(path: Path) -> dict:
+    """The options in a decode config, type-checked by the parser; unknown keys name the file and the known ones."""
+    if not path.is_file():
+        raise ValueError(f"decode config {path} does not exist")
+    with path.open(encoding="utf-8") as f:
+        settings = yaml.safe_load(f) or {}
+    if not isinstance(settings, dict):
+        raise ValueError(f"{path} must be a YAML mapping of option: value, e.g. 'beam_size: 20'")
+    unknown = sorted(set(settings) - set(CONFIG_OPTIONS))
+    if unknown:
+        raise ValueError(f"{path}: unknown decode options {unknown}; a decode config may set {list(CONFIG_OPTIONS)}")
+    tokens = [token for key, value in settings.items() for token in (f"--{key}", str(value))]
+    try:
+        checked = vars(get_parser().parse_args(["--data_dir", "-", "--output_dir", "-", *tokens]))
+    except SystemExit:  # argparse printed which value is wrong
+        raise ValueError(f"{path}: a value is not valid for its option (see the message above)") from None
+    return {key: checked[key] for key in settings}
 
 
 def check_model_args(args: argparse.Namespace) -> None:
@@ -320,10 +364,9 @@ def write_outputs(out_dir: Path, hyps: Dict[str, Tuple[str, List[str], List[int]
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    args = get_parser().parse_args(argv)
     from ctc_kd.teacher.loader import TeacherMismatchError  # unreadable weights, named by the message
 
-    return run(lambda: decode(args) and 0, errors=(ValueError, OSError, TeacherMismatchError))
+    return run(lambda: decode(parse_args(argv)) and 0, errors=(ValueError, OSError, TeacherMismatchError))
 
 
 if __name__ == "__main__":

@@ -130,3 +130,28 @@ def test_bad_audio_is_named(data_dir, tmp_path, caplog):
     caplog.clear()
     assert main(model + ["--model_dir", str(tmp_path), "--data_dir", str(data_dir), "--output_dir", "o"]) == 1
     assert "either --model_dir or --config" in caplog.text
+
+
+def test_decode_config_sets_the_search_and_the_command_line_wins(data_dir, tmp_path, caplog):
+    config_path, model_path = save_training(tmp_path)
+    model = ["--config", str(config_path), "--model_file", str(model_path), "--data_dir", str(data_dir)]
+    beam = tmp_path / "decode_beam.yaml"
+    beam.write_text("decoder: beam\nbeam_size: 3\nctc_weight: 1.0\nmaxlenratio: 0.0\n")
+    assert main(model + ["--output_dir", str(tmp_path / "a"), "--decode_config", str(beam)]) == 0
+    info, _ = read_outputs(tmp_path / "a")
+    assert (info["decoder"], info["beam_size"], info["batch_size"]) == ("beam", 3, 1)
+    assert main(model + ["--output_dir", str(tmp_path / "b"), "--decode_config", str(beam), "--decoder", "beam",
+                         "--beam_size", "2"]) == 0
+    assert read_outputs(tmp_path / "b")[0]["beam_size"] == 2
+
+    with caplog.at_level(logging.ERROR):
+        assert main(model + ["--output_dir", str(tmp_path / "c"), "--decode_config", str(beam), "--decoder",
+                             "greedy"]) == 1
+    assert f"{beam} says decoder: beam but the command line says --decoder greedy" in caplog.text
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("beam: 3\n")
+    caplog.clear()
+    with caplog.at_level(logging.ERROR):
+        assert main(model + ["--output_dir", str(tmp_path / "c"), "--decode_config", str(bad)]) == 1
+    assert f"{bad}: unknown decode options ['beam']" in caplog.text and not (tmp_path / "c").exists()
+

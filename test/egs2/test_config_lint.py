@@ -10,6 +10,7 @@ from ctc_kd.tasks import ASRKDTask
 REPO = Path(__file__).resolve().parents[2]
 CONF_DIRS = sorted({p.parent.resolve() for p in [*REPO.glob("egs2/*/asr1/conf/*.yaml"), *REPO.glob("conf/**/*.yaml")]})
 TRAIN_CONFIGS = [p for d in CONF_DIRS for p in sorted(d.glob("train_*.yaml"))]
+DECODE_CONFIGS = sorted({p.resolve() for d in CONF_DIRS for p in d.glob("decode_*.yaml")})
 TOKENS = ["<blank>", "<unk>", "<space>", *"ABCDEFGHIJKLMNOPQRSTUVWXYZ'", "<sos/eos>"]
 
 
@@ -31,21 +32,28 @@ def dry_run(config: Path, out: Path, extra=()):
     return out / "config.yaml"
 
 
+TEACHERS = ("train_teacher.yaml", "train_teacher_hybrid.yaml")
+
+
+def teacher_of(student: Path) -> Path:
+    """The teacher a KD student config is run with: train_student_hybrid_* learn from train_teacher_hybrid.yaml."""
+    return student.parent / TEACHERS["_hybrid_" in student.name]
+
+
 @pytest.fixture(scope="module")
 def teachers(tmp_path_factory):
-    """A randomly initialised teacher per conf folder (its train_teacher.yaml), saved as a trained one would be."""
+    """A randomly initialised teacher per teacher config of a conf folder, saved as a trained one would be."""
     import torch
 
     made = {}
-    for conf_dir in CONF_DIRS:
-        teacher_config = conf_dir / "train_teacher.yaml"
+    for teacher_config in (d / name for d in CONF_DIRS for name in TEACHERS):
         if not teacher_config.exists():
             continue
         out = tmp_path_factory.mktemp("teacher")
         written = dry_run(teacher_config, out)
         model, _ = ASRKDTask.build_model_from_file(written, None, "cpu")
         torch.save(model.state_dict(), out / "model.pth")
-        made[conf_dir] = (written, out / "model.pth")
+        made[teacher_config] = (written, out / "model.pth")
     return made
 
 
@@ -61,8 +69,9 @@ def test_training_config_builds(config, teachers, tmp_path):
     assert header.startswith("#"), f"{config} must start with a comment saying what it is"
     extra = []
     if loaded.get("model") == "kd_student":
-        assert config.parent in teachers, f"{config} is a KD student but {config.parent} has no train_teacher.yaml"
-        teacher_config, teacher_model = teachers[config.parent]
+        teacher = teacher_of(config)
+        assert teacher in teachers, f"{config} is a KD student but {config.parent} has no {teacher.name}"
+        teacher_config, teacher_model = teachers[teacher]
         extra = ["--model_conf", f"teacher_config={teacher_config}", "--model_conf", f"teacher_model_file={teacher_model}"]
     written = yaml.safe_load(dry_run(config, tmp_path, extra).read_text())
     assert written["model"] == loaded.get("model", "espnet")
@@ -70,3 +79,11 @@ def test_training_config_builds(config, teachers, tmp_path):
     metric = "cer_ctc_sub" if written["model"] == "self_kd" else "cer_ctc"
     if written["model_conf"].get("ctc_weight", 0.5) == 1.0:
         assert criteria[0][:2] == ["valid", metric], f"{config}: a CTC-only model is selected on valid.{metric}"
+
+
+@pytest.mark.parametrize("config", DECODE_CONFIGS, ids=config_id)
+def test_decode_config_holds_decode_options(config):
+    from ctc_kd.bin.decode import read_decode_config
+
+    assert config.read_text().startswith("#"), f"{config} must start with a comment saying what it is"
+    assert read_decode_config(config)["decoder"] in ("greedy", "beam"), f"{config} must name its decoder"
