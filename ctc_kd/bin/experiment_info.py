@@ -77,6 +77,17 @@ def import_teacher(model_file, config_file, exp_dir) -> None:
     link.symlink_to(model_file.resolve())
 
 
+def cache_layers(configs) -> str:
+    """The teacher layers the kd_student configs distil hidden states from (what stage 9 must cache)."""
+    layers = set()
+    for config in configs:
+        loaded = load_yaml(config)
+        model_conf = loaded.get("model_conf") or {}
+        if loaded.get("model") == "kd_student" and float(model_conf.get("repr_kd_weight", 0.0)) > 0:
+            layers |= {int(t) for _, t in model_conf.get("repr_layer_pairs", [[-1, -1]])}
+    return " ".join(str(layer) for layer in sorted(layers))
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -94,6 +105,7 @@ def main(argv=None) -> int:
     teacher.add_argument("model_file")
     teacher.add_argument("config_file")
     teacher.add_argument("exp_dir")
+    commands.add_parser("cache-layers").add_argument("configs", nargs="*")
     args = parser.parse_args(argv)
     if args.command == "best-checkpoint":
         print(best_checkpoint(args.exp_dir))
@@ -103,6 +115,8 @@ def main(argv=None) -> int:
         print(parent(args.name, args.chain))
     elif args.command == "init-param":
         print(init_param(args.parent_dir, args.child_config))
+    elif args.command == "cache-layers":
+        print(cache_layers(args.configs))
     else:
         import_teacher(args.model_file, args.config_file, args.exp_dir)
     return 0

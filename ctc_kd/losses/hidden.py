@@ -6,6 +6,7 @@ import math
 import torch
 
 from ctc_kd.losses.frames import (
+    FrameSets,
     check_logits,
     compute_dtype,
     frame_sets_from_logprobs,
@@ -56,5 +57,14 @@ def factorized_repr_kd(student_hidden: torch.Tensor, teacher_hidden: torch.Tenso
     zt = zero_padded(teacher_logits.to(dtype), valid)
     sets = frame_sets_from_logprobs(torch.log_softmax(zt, dim=-1), valid, blank_id=blank_id, frame_rule=frame_rule,
                                     blank_threshold=blank_threshold)
-    mse = (hs - ht).square().mean(dim=-1)
+    return factorized_repr_kd_from_sets(hs, ht, sets, nonblank_weight=nonblank_weight, blank_weight=blank_weight)
+
+
+def factorized_repr_kd_from_sets(student_hidden: torch.Tensor, teacher_hidden: torch.Tensor, sets: FrameSets, *,
+                                 nonblank_weight: float = 1.0, blank_weight: float = 1.0) -> torch.Tensor:
+    """Why: the stage-2 core for frame sets decided elsewhere (online logits or the cache's buckets).
+
+    nonblank_weight * mean_N MSE_t + blank_weight * mean_Bk MSE_t on (B, T, D) hidden states of equal width.
+    """
+    mse = (student_hidden - teacher_hidden.detach().to(student_hidden.dtype)).square().mean(dim=-1)
     return nonblank_weight * masked_mean(mse, sets.nonblank) + blank_weight * masked_mean(mse, sets.blank)

@@ -5,12 +5,15 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import torch
 
 from ctc_kd import losses
+from ctc_kd.cache.format import POSTERIORS, hidden_name, unpack_batch
 from ctc_kd.models.hidden_taps import ENCODER_OUTPUT, BlockOutputTaps
 from ctc_kd.models.teacher_outputs import TeacherOutputs
 from ctc_kd.teacher import check_teacher_fits_student, load_teacher
 from ctc_kd.models.base import DistillingASRModel
 
 KD_TERMS = ("sfmx_kd", "guide_ctc", "binary_kd", "repr_kd", "fkl")
+TEACHER_MODES = ("online", "cached")
+MAX_FRAME_SLACK = 2  # frames ESPnet's subsampling mask may add to an utterance in a padded batch
 
 
 class KDStudentModel(DistillingASRModel):
@@ -42,6 +45,7 @@ class KDStudentModel(DistillingASRModel):
         fkl_blank_weight: float = 1.0,
         frame_rule: str = "argmax",
         blank_threshold: float = 0.5,
+        teacher_mode: str = "online",
         **espnet_kwargs,
     ):
         super().__init__(**espnet_kwargs)
@@ -63,19 +67,25 @@ class KDStudentModel(DistillingASRModel):
         self.repr_options = {"nonblank_weight": repr_nonblank_weight, "blank_weight": repr_blank_weight}
         self.repr_layer_pairs: List[Tuple[int, int]] = [(int(s), int(t)) for s, t in repr_layer_pairs]
 
+        if teacher_mode not in TEACHER_MODES:
+            raise ValueError(f"teacher_mode must be one of {TEACHER_MODES}, got {teacher_mode!r}")
+        self.teacher_mode = teacher_mode
+        self.teacher_model_file = teacher_model_file
         object.__setattr__(self, "teacher", None)
         self._precomputed_feats = None
         self.teacher_taps = None
         self.student_taps = BlockOutputTaps(self.encoder, [s for s, _ in self._active_pairs()])
-        if any(w > 0 for w in self.weights.values()):
-            self._attach_teacher(teacher_config, teacher_model_file)
+        self.distils = any(w > 0 for w in self.weights.values())
+        if self.distils:
+            teacher_width = self._attach_teacher(teacher_config, teacher_model_file)
         if self.weights["repr_kd"] > 0:
             # ESPnet encoders keep one width through all their blocks
-            widths = (self.encoder.output_size(), self.teacher.encoder.output_size())
+            widths = (self.encoder.output_size(), teacher_width)
             self.repr_projections = torch.nn.ModuleList(torch.nn.Linear(*widths) for _ in self.repr_layer_pairs)
 
     # ---- the teacher -------------------------------------------------------------------------------------------
-    def _attach_teacher(self, config: Optional[str], model_file: Optional[str]) -> None:
+    def _attach_teacher(self, config: Optional[str], model_file: Optional[str]) -> int:
+        """Load and check the teacher; keep it for online mode only. Returns its encoder width."""
         if not config or not model_file:
             raise ValueError(
                 "a KD weight is > 0 but model_conf.teacher_config / teacher_model_file are not set: point them "
@@ -83,9 +93,17 @@ class KDStudentModel(DistillingASRModel):
             )
         teacher, teacher_args = load_teacher(config, model_file)
         check_teacher_fits_student(teacher, self, config, input_size=teacher_args.get("input_size"))
+        width = teacher.encoder.output_size()
+        if self.teacher_mode == "cached":  # its outputs come with the batch; the cache is checked by the task
+            return width
         teacher.frontend = None  # it reads the student's features, before SpecAugment
         object.__setattr__(self, "teacher", teacher)
         self.teacher_taps = BlockOutputTaps(teacher.encoder, [t for _, t in self._active_pairs()])
+        return width
+
+    def cached_layers(self) -> List[int]:
+        """The teacher layers whose hidden states the cache must hold."""
+        return sorted({t for _, t in self._active_pairs()})
 
     def _active_pairs(self) -> List[Tuple[int, int]]:
         return self.repr_layer_pairs if self.weights["repr_kd"] > 0 else []
@@ -108,6 +126,23 @@ class KDStudentModel(DistillingASRModel):
         hidden = [self.teacher_taps.take(t, encoder_out) for _, t in self._active_pairs()]
         return TeacherOutputs(self.teacher.ctc.ctc_lo(encoder_out), encoder_out_lens, hidden)
 
+    def cached_teacher_outputs(self, batch: Dict[str, torch.Tensor]) -> TeacherOutputs:
+        """The teacher's outputs as the data loader read them from the cache (see ctc_kd.cache.format)."""
+        if POSTERIORS not in batch:
+            raise RuntimeError(
+                f"teacher_mode is 'cached' but the batch has no '{POSTERIORS}': give the trainer "
+                f"--train_data_path_and_name_and_type <cache>/{POSTERIORS}.scp,{POSTERIORS},kaldi_ark (and the same "
+                "for valid); stage 9 of asr_kd.sh writes the cache and stage 10 passes it"
+            )
+        hidden = []
+        for _, layer in self._active_pairs():
+            if hidden_name(layer) not in batch:
+                raise RuntimeError(f"the batch has no '{hidden_name(layer)}': pass the cache's "
+                                   f"{hidden_name(layer)}.scp as data (stage 10 of asr_kd.sh does)")
+            hidden.append(batch[hidden_name(layer)])
+        return TeacherOutputs(logits=None, lengths=batch[f"{POSTERIORS}_lengths"], hidden=hidden,
+                              buckets=unpack_batch(batch[POSTERIORS], len(self.token_list)))
+
     # ---- forward -----------------------------------------------------------------------------------------------
     def _extract_feats(self, speech: torch.Tensor, speech_lengths: torch.Tensor):
         """Hands `encode` the features `forward` already extracted for the teacher, instead of recomputing them."""
@@ -126,7 +161,12 @@ class KDStudentModel(DistillingASRModel):
     ) -> Tuple[torch.Tensor, Dict[str, torch.Tensor], torch.Tensor]:
         text = self.prepare_text(text, text_lengths)
         feats, feats_lengths = super()._extract_feats(speech, speech_lengths)
-        teacher = self.teacher_outputs(feats, feats_lengths) if self.teacher is not None else None
+        teacher = None
+        if self.distils:
+            if self.teacher_mode == "cached":
+                teacher = self.cached_teacher_outputs(kwargs)
+            else:
+                teacher = self.teacher_outputs(feats, feats_lengths)
         self._precomputed_feats = (feats, feats_lengths)
         self.student_taps.clear()
         encoder_out, encoder_out_lens = self.encode(speech, speech_lengths)
@@ -142,51 +182,79 @@ class KDStudentModel(DistillingASRModel):
 
     def kd_loss(self, encoder_out, encoder_out_lens, teacher: TeacherOutputs):
         """The weighted sum of the active KD terms, and every term (weighted or not) for the logs."""
-        if teacher.lengths.shape != encoder_out_lens.shape or not torch.equal(
+        lengths = encoder_out_lens
+        if teacher.buckets is not None:
+            teacher, lengths = self._align_cache(teacher, encoder_out_lens, encoder_out.shape[1])
+        elif teacher.lengths.shape != encoder_out_lens.shape or not torch.equal(
             teacher.lengths.to(encoder_out_lens.device), encoder_out_lens
         ):
             raise RuntimeError(f"teacher frames {teacher.lengths.tolist()} != student frames {encoder_out_lens.tolist()}")
         student_logits = self.ctc.ctc_lo(encoder_out)
-        lengths = encoder_out_lens
-        fo = self.frame_options
+        cached = teacher.buckets is not None
+        blank = losses.bucketed.BLANK_BUCKET if cached else self.blank_id
+        prepared: Dict[float, losses.posterior.Posteriors] = {}
+
+        def posteriors(temperature: float) -> losses.posterior.Posteriors:
+            if temperature not in prepared:
+                prepare = losses.prepare_bucketed_posteriors if cached else losses.posterior.prepare_posteriors
+                prepared[temperature] = prepare(student_logits, teacher.buckets if cached else teacher.logits,
+                                                lengths, temperature=temperature, **self.frame_options)
+            return prepared[temperature]
+
         terms = {}
         if self.weights["sfmx_kd"] > 0:
-            terms["sfmx_kd"] = losses.sfmx_kd(student_logits, teacher.logits, lengths, **fo, **self.sfmx_kd_options)
+            post = posteriors(self.sfmx_kd_options["temperature"])
+            terms["sfmx_kd"] = losses.posterior.sfmx_kd_from_logprobs(
+                post.student, post.teacher, post.valid, post.sets, **self.sfmx_kd_options)
         if self.weights["guide_ctc"] > 0:
-            terms["guide_ctc"] = losses.guide_ctc(student_logits, teacher.logits, lengths, **fo)
+            post = posteriors(1.0)
+            terms["guide_ctc"] = losses.bucketed.guide_ctc_bucketed(post) if cached else \
+                losses.posterior.guide_ctc_from_logprobs(post.student, post.teacher, post.sets, blank_id=blank)
         if self.weights["binary_kd"] > 0:
-            terms["binary_kd"] = losses.binary_kd(
-                student_logits, teacher.logits, lengths, blank_id=self.blank_id, **self.binary_kd_options
-            )
+            post = posteriors(self.binary_kd_options["temperature"])
+            terms["binary_kd"] = losses.posterior.binary_kd_from_logprobs(
+                post.student, post.teacher, post.valid, blank_id=blank, **self.binary_kd_options)
         if self.weights["fkl"] > 0:
-            terms["fkl"] = losses.fkl(student_logits, teacher.logits, lengths, **fo, **self.fkl_options)
+            post = posteriors(self.fkl_options["temperature"])
+            terms["fkl"] = losses.posterior.fkl_from_logprobs(
+                post.student, post.teacher, post.valid, post.sets, blank_id=blank, **self.fkl_options)
         if self.weights["repr_kd"] > 0:
+            sets = posteriors(1.0).sets
             repr_terms = [
-                losses.factorized_repr_kd(
-                    projection(self.student_taps.take(s, encoder_out)),
-                    hidden,
-                    teacher.logits,
-                    lengths,
-                    **fo,
-                    **self.repr_options,
-                )
+                losses.hidden.factorized_repr_kd_from_sets(
+                    projection(self.student_taps.take(s, encoder_out)).float(), hidden.float(), sets,
+                    **self.repr_options)
                 for (s, _), projection, hidden in zip(self.repr_layer_pairs, self.repr_projections, teacher.hidden)
             ]
             terms["repr_kd"] = torch.stack(repr_terms).mean()
         loss_kd = sum(self.weights[name] * value for name, value in terms.items())
         stats = {f"loss_{name}": value.detach() for name, value in terms.items()}
         stats["loss_kd"] = loss_kd.detach()
-        stats.update(self._blank_ratios(student_logits, teacher.logits, lengths))
+        stats.update(self._blank_ratios(student_logits, teacher, lengths))
         return loss_kd, stats
 
+    @staticmethod
+    def _align_cache(teacher: TeacherOutputs, student_lengths: torch.Tensor, frames: int):
+        """Cached frames vs the student's: distil the frames both have.
+
+        ESPnet's subsampling mask gives an utterance in a padded batch up to 2 frames more than it has alone (see
+        ctc_kd.inference.padding_mask); the cache was computed alone, so those extra frames get no KD term.
+        """
+        cache_lengths = teacher.lengths.to(student_lengths.device)
+        if (cache_lengths - student_lengths).abs().max() > MAX_FRAME_SLACK:
+            raise RuntimeError(
+                f"cached teacher frames {cache_lengths.tolist()} != student frames {student_lengths.tolist()}: the "
+                "teacher-output cache was made from other audio or at another frame rate; re-run stage 9"
+            )
+        return teacher.fitted_to(frames), torch.minimum(cache_lengths, student_lengths)
+
     @torch.no_grad()
-    def _blank_ratios(self, student_logits, teacher_logits, lengths) -> Dict[str, torch.Tensor]:
+    def _blank_ratios(self, student_logits, teacher: TeacherOutputs, lengths) -> Dict[str, torch.Tensor]:
         valid = losses.valid_mask(lengths, student_logits.size(1))
         count = valid.sum().clamp(min=1)
-        blank = self.blank_id
         return {
-            "teacher_blank_ratio": ((teacher_logits.argmax(-1) == blank) & valid).sum() / count,
-            "student_blank_ratio": ((student_logits.argmax(-1) == blank) & valid).sum() / count,
+            "teacher_blank_ratio": (teacher.argmax_is_blank(self.blank_id) & valid).sum() / count,
+            "student_blank_ratio": ((student_logits.argmax(-1) == self.blank_id) & valid).sum() / count,
         }
 
     # ---- export ------------------------------------------------------------------------------------------------
