@@ -224,10 +224,14 @@ def analyse(args: argparse.Namespace) -> dict:
     }
     with atomic_path(out / "alignment.json") as path:
         path.write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
-    log.info(f"wrote {out}/alignment.json, {POSTERIORS_PNG} ({plot_utt}), {HISTOGRAM_PNG}: "
-             f"{summary['teacher_spikes']} teacher spikes, mean |offset| {summary['mean_abs_offset']}, "
-             f"exact share {summary['exact_share']}, miss rate {summary['miss_rate']}")
+    log.info(f"wrote {out}/alignment.json, {POSTERIORS_PNG} ({plot_utt}), {HISTOGRAM_PNG}")
+    log.info(f"{summary['teacher_spikes']} teacher spikes: mean |offset| {_fmt(summary['mean_abs_offset'])} frames, "
+             f"exact {_fmt(summary['exact_share'], 100)}%, missed {_fmt(summary['miss_rate'], 100)}%")
     return info
+
+
+def _fmt(value: Optional[float], scale: float = 1.0) -> str:
+    return "n/a" if value is None else f"{value * scale:.2f}"
 
 
 def main(argv: Optional[List[str]] = None) -> int:

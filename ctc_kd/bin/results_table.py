@@ -454,6 +454,8 @@ class Table:
         s = row.alignment_stats(key)
         reasons = self._run_reasons(row, "alignment")
         if s.n == 0:
+            if not reasons and any(r.alignment is not None for r in row.runs):
+                reasons = [f"{row.name}: no teacher spike has a student spike of its token (all missed): no offsets"]
             return NA + self.notes.mark(reasons or [f"{row.name}: no runs found"])
         text = s.text(scale, 2 if scale == 1.0 else 1)
         if reasons:

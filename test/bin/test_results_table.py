@@ -374,13 +374,17 @@ def test_spike_timing_section_averages_seeds_and_links_plots(tmp_path, monkeypat
     d = make_run(exp, "student_guide_ctc", model="kd_student", model_conf={"guide_ctc_weight": 1.0},
                  scores={"dev": (9.5, 29.0)})
     write_alignment(d, "dev", plots=False, teacher_spikes=0, mean_abs_offset=None, exact_share=None, miss_rate=None)
+    d = make_run(exp, "student_sfmx_kd", model="kd_student", model_conf={"sfmx_kd_weight": 1.0})
+    write_alignment(d, "dev", teacher_spikes=40, mean_abs_offset=None, exact_share=0.0, miss_rate=1.0)
     monkeypatch.chdir(tmp_path)
     assert main(["--exp_dir", "exp", "--systems", "teacher student_alone student_skd student_fpkd_stage1 "
-                 "student_guide_ctc", "--test_sets", "dev", "--align_set", "dev", "--out", "RESULTS.md"]) == 0
+                 "student_guide_ctc student_sfmx_kd", "--test_sets", "dev", "--align_set", "dev",
+                 "--out", "RESULTS.md"]) == 0
     md = (tmp_path / "RESULTS.md").read_text()
     assert md.index("## WER (%)") < md.index("## Spike timing vs teacher (dev)") < md.index("## Per run")
     rows = table(md, "Spike timing vs teacher (dev)")
-    assert list(rows) == ["student_alone", "student_skd", "student_fpkd_stage1", "student_guide_ctc"]  # no teacher
+    assert list(rows) == ["student_alone", "student_skd", "student_fpkd_stage1", "student_guide_ctc",
+                          "student_sfmx_kd"]  # no teacher
     alone = rows["student_alone"]
     assert (alone["n"], alone["Teacher spikes"]) == ("2", "40")
     assert alone["Mean abs. offset (frames)"] == "1.50 ± 0.71 [1.00–2.00]"  # stdev(1, 2) = 0.707
@@ -400,6 +404,10 @@ def test_spike_timing_section_averages_seeds_and_links_plots(tmp_path, monkeypat
     assert footnote(md, missing["Miss (%)"]) == "`exp/student_fpkd_stage1/alignment/dev/alignment.json` is missing"
     assert footnote(md, rows["student_guide_ctc"]["Exact (%)"]) == (
         "`exp/student_guide_ctc/alignment/dev/alignment.json` counts no teacher spikes: no offsets or rates")
+    silent = rows["student_sfmx_kd"]  # fires no spike of the teacher's tokens: no offsets, but rates
+    assert (silent["Exact (%)"], silent["Miss (%)"]) == ("0.0", "100.0")
+    assert footnote(md, silent["Mean abs. offset (frames)"]) == (
+        "student_sfmx_kd: no teacher spike has a student spike of its token (all missed): no offsets")
     data = json.loads((exp / "results.json").read_text())
     systems = {s["name"]: s for s in data["systems"]}
     assert systems["teacher"]["alignment"] is None and data["align_set"] == "dev"
