@@ -20,7 +20,7 @@ def test_every_stage_and_every_method(recipe, sandbox_factory, shared_data):
 
     sandbox = sandbox_factory(recipe)
     out = run_recipe(sandbox, env=ENV[recipe](shared_data)).stdout
-    for stage in range(1, 15):
+    for stage in range(1, 16):
         assert f"==== stage {stage}:" in out
     table = (sandbox / "RESULTS.md").read_text()
     main_table = table.split("\n## ")[1]
@@ -30,6 +30,17 @@ def test_every_stage_and_every_method(recipe, sandbox_factory, shared_data):
         cells = [c.strip() for c in row.strip("|").split("|")]
         assert cells[1].startswith(method), row
         assert re.fullmatch(r"\d+\.\d\d", cells[4]), f"no error rate in {row}"
+    timing = table.split("\n## Spike timing vs teacher (dev)")[1].split("\n## ")[0]
+    rows = [line for line in timing.splitlines() if line.startswith("| ") and not line.startswith("| System")]
+    assert len(rows) == len(METHODS) - 1  # every student, not the teacher
+    na = r"|n/a\[\^\d+\]"  # a student that never fires has no offsets; mini_an4's teacher may never fire at all
+    for row in rows:
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        assert re.fullmatch(r"\d+", cells[3]) and re.fullmatch(r"\d+\.\d\d" + na, cells[4]), f"no timing in {row}"
+        rates = r"\d+\.\d" + (na if recipe != "yesno" else "")  # yesno's teacher fires: exact and miss rates exist
+        assert re.fullmatch(rates, cells[5]) and re.fullmatch(rates, cells[6]), row
+    for png in ("posteriors.png", "offsets.png"):
+        assert (sandbox / "exp" / "student_skd" / "alignment" / "dev" / png).read_bytes()[:4] == b"\x89PNG"
     if recipe == "yesno":  # enough data to learn: the teacher must actually recognise yes and no
         teacher_cer = float(table.split("## CER")[1].split("| teacher |")[1].split("|")[4])
         assert teacher_cer < 10.0
@@ -43,3 +54,4 @@ def test_every_stage_and_every_method(recipe, sandbox_factory, shared_data):
 
     again = run_recipe(sandbox, "--stage", "7", env=ENV[recipe](shared_data)).stdout
     assert "skip exp/teacher: trained already" in again and "skip exp/student_skd: trained already" in again
+    assert "skip exp/student_skd/alignment/dev: analysed already" in again

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# The one stage script of every ctc-kd recipe: data -> dump -> tokens + stats -> teacher -> students -> scores -> table.
+# The one stage script of every ctc-kd recipe: data -> dump -> tokens + stats -> teacher -> students -> scores ->
+# spike timing -> table -> export.
 #
 # A corpus recipe's run.sh calls it with the corpus settings; any option can be given again on the command line:
 #   ./run.sh                                   # every stage
-#   ./run.sh --stage 10 --stop_stage 13 --student_configs "conf/train_student_alone.yaml conf/train_student_fkl.yaml"
+#   ./run.sh --stage 10 --stop_stage 14 --student_configs "conf/train_student_alone.yaml conf/train_student_fkl.yaml"
 #   ./run.sh --stage 10 --systems "student_fpkd_stage1"   # one system of the list (e.g. one per sitting)
 # Every stage skips what is already done and says so; a failed stage is re-run with --stage N (training resumes
 # from exp/<system>/checkpoint.pth). See `./asr_kd.sh --help` for the options.
@@ -11,7 +12,7 @@ set -euo pipefail
 
 # ---- options (name=default; each is a --name value option) --------------------------------------------------------
 stage=1                 # first stage to run
-stop_stage=14           # last stage to run
+stop_stage=15           # last stage to run
 ngpu=0                  # GPUs per node (0: CPU); > 1 or num_nodes > 1 trains through espnet2.bin.launch
 num_nodes=1             # nodes for multi-node training (cuda_cmd in cmd.sh must then be a cluster launcher)
 nj=2                    # parallel jobs for audio formatting and feature statistics
@@ -36,10 +37,12 @@ external_teacher_config="" # ... and its config.yaml (default: config.yaml besid
 student_configs="conf/train_student_alone.yaml conf/train_student_sfmx_kd.yaml conf/train_student_guide_ctc.yaml conf/train_student_blank_elim_kd.yaml conf/train_student_fpkd_stage1.yaml conf/train_student_fpkd_stage2.yaml conf/train_student_fpkd_stage3.yaml conf/train_student_skd.yaml conf/train_student_skd_blank_masked.yaml" # student configs (every method of the papers); system name = file name without train_ and .yaml
 init_chain="student_fpkd_stage2:student_fpkd_stage1 student_fpkd_stage3:student_fpkd_stage2" # "child:parent ..." students initialised from another's best checkpoint (FPKD stages)
 seeds="1"               # one training per seed; with several, systems are named <name>_seed<k>
-systems=""              # only these systems (names as in exp/) in stages 10-14; default: all
+systems=""              # only these systems (names as in exp/) in stages 10-15; default: all
 train_args=""           # extra options for every asr_kd_train call
 decoder=greedy          # greedy (batched, ctc_kd.bin.decode) or beam (ESPnet's Speech2Text)
 decode_args=""          # extra options for ctc_kd.bin.decode, e.g. "--beam_size 10 --ctc_weight 0.3"
+align_set=""            # stage 13: the set of the spike-timing analysis (default: valid_set)
+align_args=""           # extra options for ctc_kd.bin.alignment, e.g. "--max_offset 5 --plot_utt <utt id>"
 main_metric=cer         # cer or wer: the metric the results table leads with
 results_title=""        # title of RESULTS.md
 baseline=""             # the system relative error reductions refer to (default: the first student)
@@ -52,7 +55,8 @@ usage() {
 Usage: $0 [--option value] ...
 The stages: 1 data, 2 speed perturbation, 3 audio formatting, 4 filtering, 5 token list, 6 feature statistics,
 7 teacher training, 8 teacher decoding and scoring, 9 teacher-output cache (reserved), 10 student trainings,
-11 decoding, 12 scoring, 13 results table (RESULTS.md), 14 export (plain ESPnet model + zip).
+11 decoding, 12 scoring, 13 alignment analysis (spike timing vs the teacher), 14 results table (RESULTS.md),
+15 export (plain ESPnet model + zip).
 Options (default value, then what it is):
 $help_message
 EOF
@@ -99,6 +103,7 @@ esac
 token_list=$token_dir/tokens.txt
 bpemodel=$token_dir/bpe.model
 stats_dir=$expdir/asr_stats_${token_type}
+align_set=${align_set:-$valid_set}
 token_args=(--token_type "$token_type" --token_list "$token_list")
 [ "$token_type" = bpe ] && token_args+=(--bpemodel "$bpemodel")
 
@@ -378,20 +383,51 @@ if want 12; then
     done
 fi
 
-# ---- stage 13: results table ------------------------------------------------------------------------------------
+# ---- stage 13: alignment analysis ------------------------------------------------------------------------------
 if want 13; then
-    stage_header 13 "results table"
+    stage_header 13 "alignment analysis: spike timing of every student vs $teacher_name on $align_set"
+    teacher_ready
+    [ -e "$data_feats/$align_set/wav.scp" ] || die "$data_feats/$align_set/wav.scp does not exist: run stages 3-4, \
+or give --align_set one of: $valid_set $test_sets"
+    export_system "$teacher_name"
+    teacher_export=$expdir/$teacher_name/export
+    while read -r name _ _; do
+        [ -n "$name" ] || continue
+        selected "$name" || continue
+        dir=$expdir/$name
+        [ -e "$dir/.done" ] || { log "skip $name: not trained"; continue; }
+        export_system "$name"
+        out=$dir/alignment/$align_set
+        if [ -e "$out/alignment.json" ] && [ "$out/alignment.json" -nt "$dir/export/model.pth" ] \
+            && [ "$out/alignment.json" -nt "$teacher_export/model.pth" ]; then
+            log "skip $out: analysed already (newer than both exports)"
+            continue
+        fi
+        mkdir -p "$out"
+        # shellcheck disable=SC2086
+        $python -m ctc_kd.bin.alignment --teacher_dir "$teacher_export" --student_dir "$dir/export" \
+            --data_dir "$data_feats/$align_set" --out_dir "$out" --ngpu "$((ngpu > 0 ? 1 : 0))" $align_args \
+            < /dev/null > "$out/alignment.log" 2>&1 \
+            || { tail -n 20 "$out/alignment.log"; die "alignment analysis of $dir failed: see $out/alignment.log"; }
+        log "analysed $out: $(grep -o '[0-9]* teacher spikes: .*' "$out/alignment.log" | tail -n 1)"
+    done < <(student_plan)
+fi
+
+# ---- stage 14: results table ------------------------------------------------------------------------------------
+if want 14; then
+    stage_header 14 "results table"
     bases=$teacher_name
     for config in $student_configs; do bases+=" $(system_name "$config")"; done
     $python -m ctc_kd.bin.results_table --exp_dir "$expdir" --systems "$bases" --test_sets "$test_sets" \
         --decoder "$decoder" --baseline "${baseline:-$(system_name "$(echo $student_configs | cut -d' ' -f1)")}" \
-        --main_metric "$main_metric" --title "${results_title:-Results}" --command "$command_line" --out RESULTS.md
+        --main_metric "$main_metric" --align_set "$align_set" --align_teacher "$teacher_name" \
+        --title "${results_title:-Results}" --command "$command_line" --out RESULTS.md
     log "wrote RESULTS.md"
 fi
 
-# ---- stage 14: export -------------------------------------------------------------------------------------------
-if want 14; then
-    stage_header 14 "export: plain ESPnet models packed as zips"
+# ---- stage 15: export -------------------------------------------------------------------------------------------
+if want 15; then
+    stage_header 15 "export: plain ESPnet models packed as zips"
     for name in $(all_systems); do
         selected "$name" || [ "$name" = "$teacher_name" ] || continue
         dir=$expdir/$name
