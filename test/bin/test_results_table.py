@@ -162,7 +162,7 @@ def produced(tmp_path_factory):
     try:
         rc = main(["--exp_dir", "exp", "--systems", SYSTEMS, "--test_sets", "dev test", "--decoder", "greedy",
                    "--baseline", "student_alone", "--main_metric", "cer", "--title", "Synthetic corpus",
-                   "--command", "./run.sh --stage 13", "--out", "RESULTS.md"])
+                   "--command", "./run.sh --stage 14", "--out", "RESULTS.md"])
     finally:
         logging.getLogger().removeHandler(handler)
         mp.undo()
@@ -279,11 +279,11 @@ def test_missing_pieces_are_na_with_footnotes(produced):
 def test_how_it_was_produced(produced):
     md, data, _ = produced
     how = md.split("## How this was produced", 1)[1]
-    assert "```sh\n./run.sh --stage 13\n```" in how
+    assert "```sh\n./run.sh --stage 14\n```" in how
     assert f"torch {torch.__version__}" in how and "Python " in how and "ESPnet " in how and "torch threads" in how
     assert ("- student_sfmx_kd_seed2: `exp/student_sfmx_kd_seed2/config.yaml` (from "
             "`conf/train_student_sfmx_kd.yaml`; trained with torch 2.9.1+cu128 on CPU)") in how
-    assert data["commands"] == ["./run.sh --stage 13"] and data["baseline"] == "student_alone"
+    assert data["commands"] == ["./run.sh --stage 14"] and data["baseline"] == "student_alone"
 
 
 def test_without_seed_grouping_and_with_partial_seeds(tmp_path, monkeypatch):
