@@ -1,22 +1,18 @@
 """ctc_kd.bin.alignment end to end on two tiny random exports and Cathy audio: numbers, plots, mismatch errors."""
 import json
 import logging
-import runpy
-from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile
 import torch
 import yaml
+from tiny_models import TOKENS, build, encoder_conf, tiny_config
 
 from ctc_kd.analysis.spike_timing import AlignmentTotals, spike_offsets
 from ctc_kd.bin.alignment import main
 from ctc_kd.inference.greedy import GreedyCTCDecoder
 from ctc_kd.models.export import export_plain
-
-# tiny configs and build() through test/models/conftest.py (the module name `conftest` is taken by other dirs)
-MODELS = runpy.run_path(str(Path(__file__).parents[1] / "models" / "conftest.py"))
 FILES = ("arctic_a0207_1592712443", "arctic_a0001_1592748574", "arctic_a0005_1592748459", "arctic_b0032_1592700689")
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -24,7 +20,7 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 def export(tmp_path, name, seed, **config):
     """A random tiny model whose CTC head emits letters (not all blank, never <sos/eos>), exported as a plain one."""
     torch.manual_seed(seed)
-    model, args = MODELS["build"](MODELS["tiny_config"](**config), tmp_path, name)
+    model, args = build(tiny_config(**config), tmp_path, name)
     with torch.no_grad():
         model.ctc.ctc_lo.weight.mul_(8.0)
         model.ctc.ctc_lo.bias.zero_()
@@ -103,15 +99,14 @@ def test_a_model_against_itself_is_exactly_aligned(setup):
 
 def test_mismatched_models_and_bad_options_are_named(setup, caplog):
     tmp, data, teacher, _ = setup
-    tokens = MODELS["TOKENS"][:-1] + ["Q", "<sos/eos>"]
+    tokens = TOKENS[:-1] + ["Q", "<sos/eos>"]
     other_tokens = export(tmp, "other_tokens", 2, token_list=tokens)
     caplog.clear()
     assert run(teacher, other_tokens, data, tmp / "o1") == 1
     assert "token lists differ" in caplog.text and str(other_tokens / "config.yaml") in caplog.text
     assert str(teacher / "config.yaml") in caplog.text and "first difference at id 8" in caplog.text
 
-    encoder_conf = {**MODELS["tiny_config"]()["encoder_conf"], "input_layer": "conv2d6"}  # 6x instead of 4x
-    other_rate = export(tmp, "other_rate", 2, encoder_conf=encoder_conf)
+    other_rate = export(tmp, "other_rate", 2, encoder_conf=encoder_conf(16, 2, "conv2d6"))  # 6x, not 4x
     caplog.clear()
     assert run(teacher, other_rate, data, tmp / "o2") == 1
     assert "frame rates differ" in caplog.text and str(other_rate / "config.yaml") in caplog.text
