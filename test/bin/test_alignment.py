@@ -13,6 +13,7 @@ from ctc_kd.analysis.spike_timing import AlignmentTotals, spike_offsets
 from ctc_kd.bin.alignment import main
 from ctc_kd.inference.greedy import GreedyCTCDecoder
 from ctc_kd.models.export import export_plain
+
 FILES = ("arctic_a0207_1592712443", "arctic_a0001_1592748574", "arctic_a0005_1592748459", "arctic_b0032_1592700689")
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
