@@ -41,6 +41,7 @@ systems=""              # only these systems (names as in exp/) in stages 10-15;
 train_args=""           # extra options for every asr_kd_train call
 decoder=greedy          # greedy (batched, ctc_kd.bin.decode) or beam (ESPnet's Speech2Text)
 decode_args=""          # extra options for ctc_kd.bin.decode, e.g. "--beam_size 10 --ctc_weight 0.3"
+decode_config=""        # YAML of ctc_kd.bin.decode options, e.g. conf/decode_beam.yaml; its decoder key sets --decoder
 align_set=""            # stage 13: the set of the spike-timing analysis (default: valid_set)
 align_args=""           # extra options for ctc_kd.bin.alignment, e.g. "--max_offset 5 --plot_utt <utt id>"
 main_metric=cer         # cer or wer: the metric the results table leads with
@@ -92,6 +93,12 @@ want() { [ "$stage" -le "$1" ] && [ "$stop_stage" -ge "$1" ]; }
 stage_header() { log "==== stage $1: $2 ===="; }
 
 # ---- derived settings ---------------------------------------------------------------------------------------------
+if [ -n "$decode_config" ]; then
+    [ -f "$decode_config" ] || die "--decode_config $decode_config does not exist (e.g. conf/decode_beam.yaml)"
+    config_decoder=$($python -m ctc_kd.bin.experiment_info get "$decode_config" decoder)
+    decoder=${config_decoder:-$decoder}
+    decode_args="--decode_config $decode_config $decode_args"
+fi
 data_feats=$dumpdir/raw
 train_sp=$train_set
 [ -n "$speed_perturb_factors" ] && train_sp=${train_set}_sp
