@@ -2,38 +2,12 @@
 librispeech_100 local/data.sh (per-part dirs, combined train and dev), and the errors on a damaged part."""
 import logging
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 
+from corpus_trees import build_librispeech as build
 from ctc_kd.data.corpora import librispeech
-from ctc_kd.data.corpora.cathy import normalize_text
-
-# part -> (speaker, chapter, [Cathy recordings in utterance order])
-LAYOUT = {
-    "train-clean-100": ("1234", "5678", ["arctic_a0001_1592748574", "arctic_a0002_1592748530"]),
-    "train-clean-360": ("2345", "678", ["arctic_a0003_1592748500"]),
-    "train-other-500": ("3456", "7890", ["arctic_a0004_1592748478"]),
-    "dev-clean": ("1272", "128104", ["arctic_a0005_1592748459", "arctic_a0006_1592748435"]),
-    "dev-other": ("116", "288045", ["arctic_a0007_1592748422"]),
-    "test-clean": ("1089", "134686", ["arctic_a0008_1592748408"]),
-    "test-other": ("1688", "142285", ["arctic_a0009_1592748391"]),
-}
-
-
-def build(root: Path, shared_data: Path) -> Path:
-    """<root>/LibriSpeech/<part>/<spk>/<chapter>/{<spk>-<chapter>-<nnnn>.flac, <spk>-<chapter>.trans.txt}."""
-    for part, (spk, chapter, stems) in LAYOUT.items():
-        folder = root / "LibriSpeech" / part / spk / chapter
-        folder.mkdir(parents=True)
-        lines = []
-        for i, stem in enumerate(stems):
-            shutil.copy(shared_data / "cathy" / f"{stem}.flac", folder / f"{spk}-{chapter}-{i:04d}.flac")
-            text = normalize_text((shared_data / "cathy" / f"{stem}.txt").read_text())
-            lines.append(f"{spk}-{chapter}-{i:04d} {text}")
-        (folder / f"{spk}-{chapter}.trans.txt").write_text("\n".join(lines) + "\n")
-    return root
 
 
 @pytest.fixture(scope="module")

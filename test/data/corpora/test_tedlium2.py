@@ -7,54 +7,15 @@ import numpy as np
 import pytest
 import soundfile
 
+from corpus_trees import TEDLIUM_RATE as RATE, build_tedlium2
 from ctc_kd.data.corpora import tedlium2
-
-RATE = 16000
-STEP = RATE // 100  # segment times are in hundredths of a second
-GAP = 50 * STEP  # 0.5 s of silence before each recording
-LABEL = "<o,f0,female>"
-# talk -> (set, [(Cathy recording, stm words or None for a recording covered by an ignored segment)])
-TALKS = {
-    "CathyArctic_2020A": ("train", [
-        ("arctic_a0001_1592748574", "author of the(2) danger trail philip steels etc"),
-        ("arctic_a0002_1592748530", None),
-        ("arctic_a0003_1592748500", "for the twentieth time that evening the two men shook hands"),
-    ]),
-    "CathyArctic_2020B": ("dev", [("arctic_a0589_1592701466", "i was sick <sil> once typhoid")]),
-    "CathyArctic_2020C": ("test", [("arctic_b0536_1592524829", "typhoid <unk> i tell you"),
-                                   ("arctic_a0004_1592748478", "i 'm playing a single hand")]),
-}
-
-
-def cents(samples: int) -> str:
-    return f"{samples // STEP // 100}.{samples // STEP % 100:02d}"
 
 
 @pytest.fixture(scope="module")
 def corpus(shared_data, tmp_path_factory):
     """<root>/TEDLIUM_release2/<set>/{sph,stm}/<talk>.*; returns (root, {utt id: original samples})."""
     root = tmp_path_factory.mktemp("tedlium")
-    originals = {}
-    for talk, (name, recordings) in TALKS.items():
-        for sub in ("sph", "stm"):
-            (root / "TEDLIUM_release2" / name / sub).mkdir(parents=True, exist_ok=True)
-        pieces, stm = [], []
-        at = 0
-        for stem, words in recordings:
-            audio, _ = soundfile.read(str(shared_data / "cathy" / f"{stem}.flac"), dtype="int16")
-            span = -(-len(audio) // STEP) * STEP  # whole hundredths
-            stm.append(f"{talk} 1 {talk} {cents(at)} {cents(at + GAP)} {LABEL} <sil>")
-            start, end = at + GAP, at + GAP + span
-            text = words if words is not None else "ignore_time_segment_in_scoring"
-            stm.append(f"{talk} 1 {talk} {cents(start)} {cents(end)} {LABEL} {text}")
-            if words is not None:
-                originals[f"{talk}-{start // STEP:07d}-{end // STEP:07d}"] = audio
-            pieces += [np.zeros(GAP, np.int16), audio, np.zeros(span - len(audio), np.int16)]
-            at = end
-        soundfile.write(str(root / "TEDLIUM_release2" / name / "sph" / f"{talk}.sph"), np.concatenate(pieces), RATE,
-                        format="NIST", subtype="PCM_16")
-        (root / "TEDLIUM_release2" / name / "stm" / f"{talk}.stm").write_text("\n".join(stm) + "\n")
-    return root, originals
+    return root, build_tedlium2(root, shared_data)
 
 
 def test_local_data_sh_writes_segments_that_cut_the_original_audio(corpus, tmp_path, run_data_sh, read_datadir):
