@@ -1,12 +1,13 @@
 # ctc-kd: `make install` once, then `make test`. See README.md.
 PYTHON_VENV := tools/venv/bin/python
 
-.PHONY: install test test-fast clean help
+.PHONY: install test test-fast bench clean help
 
 help:
 	@echo "make install   create tools/venv with ctc_kd, ESPnet and torch (safe to re-run)"
 	@echo "make test      the whole test suite on CPU, recipes included (about 10-20 minutes)"
 	@echo "make test-fast the unit tests only (no training, no recipes)"
+	@echo "make bench     the speed and memory benchmarks (CPU, about 15 minutes), then BENCHMARKS.md"
 	@echo "make clean     remove caches and test leftovers (keeps tools/venv)"
 
 install:
@@ -17,6 +18,13 @@ test: $(PYTHON_VENV)
 
 test-fast: $(PYTHON_VENV)
 	$(PYTHON_VENV) -m pytest -q -m "not slow"
+
+bench: $(PYTHON_VENV)
+	$(PYTHON_VENV) -m bench.train_step
+	$(PYTHON_VENV) -m bench.decoding
+	$(PYTHON_VENV) -m bench.cache
+	$(PYTHON_VENV) -m bench.losses
+	$(PYTHON_VENV) -m bench.report
 
 $(PYTHON_VENV):
 	@echo "tools/venv is missing: run 'make install' first" >&2; exit 1

@@ -59,7 +59,8 @@ class KDStudentModel(DistillingASRModel):
         if any(w < 0 for w in self.weights.values()):
             raise ValueError(f"KD weights must be >= 0: {self.weights}")
         if sfmx_kd_frames not in ("all", "nonblank") or fkl_variant not in ("A", "B"):
-            raise ValueError(f"sfmx_kd_frames must be all|nonblank and fkl_variant A|B, got {sfmx_kd_frames}, {fkl_variant}")
+            raise ValueError(
+                f"sfmx_kd_frames must be all|nonblank and fkl_variant A|B, got {sfmx_kd_frames}, {fkl_variant}")
         self.frame_options = {"blank_id": self.blank_id, "frame_rule": frame_rule, "blank_threshold": blank_threshold}
         self.sfmx_kd_options = {"temperature": sfmx_kd_temperature, "frames": sfmx_kd_frames}
         self.binary_kd_options = {"temperature": binary_kd_temperature}
@@ -188,7 +189,8 @@ class KDStudentModel(DistillingASRModel):
         elif teacher.lengths.shape != encoder_out_lens.shape or not torch.equal(
             teacher.lengths.to(encoder_out_lens.device), encoder_out_lens
         ):
-            raise RuntimeError(f"teacher frames {teacher.lengths.tolist()} != student frames {encoder_out_lens.tolist()}")
+            raise RuntimeError(
+                f"teacher frames {teacher.lengths.tolist()} != student frames {encoder_out_lens.tolist()}")
         student_logits = self.ctc.ctc_lo(encoder_out)
         cached = teacher.buckets is not None
         blank = losses.bucketed.BLANK_BUCKET if cached else self.blank_id

@@ -8,7 +8,6 @@ import torch
 from ctc_kd.cache import CacheMismatchError, read_meta
 from ctc_kd.cache.format import unpack_batch
 from ctc_kd.cache.writer import PROGRESS_FILE, shard_paths, write_cache
-from ctc_kd.models.hidden_taps import BlockOutputTaps
 from ctc_kd.teacher import load_teacher
 from tiny_models import TOKENS
 
@@ -27,7 +26,6 @@ def test_each_utterance_holds_the_teachers_outputs_alone(teacher, data_dir, tmp_
 
     meta = cache(teacher, data_dir, tmp_path / "cache")
     model, _ = load_teacher(*teacher)
-    taps = BlockOutputTaps(model.encoder, [2])
     posteriors = kaldiio.load_scp(str(tmp_path / "cache" / "teacher_posteriors.scp"))
     hidden_out = kaldiio.load_scp(str(tmp_path / "cache" / "teacher_hidden_out.scp"))
     hidden_2 = kaldiio.load_scp(str(tmp_path / "cache" / "teacher_hidden_2.scp"))

@@ -34,6 +34,8 @@ teacher_config=conf/train_teacher.yaml
 teacher_name=teacher    # exp/<teacher_name>
 teacher_model=""        # a teacher trained elsewhere: its checkpoint (.pth); skips stage 7
 external_teacher_config="" # ... and its config.yaml (default: config.yaml beside teacher_model)
+teacher_mode=online     # online: KD students run the teacher every step; cached: stage 9 runs it once, students read it
+cache_topk=8            # cached: non-blank tokens kept per frame (+ blank + rest); vocabulary size - 1 keeps all
 student_configs="conf/train_student_alone.yaml conf/train_student_sfmx_kd.yaml conf/train_student_guide_ctc.yaml conf/train_student_blank_elim_kd.yaml conf/train_student_fpkd_stage1.yaml conf/train_student_fpkd_stage2.yaml conf/train_student_fpkd_stage3.yaml conf/train_student_skd.yaml conf/train_student_skd_blank_masked.yaml" # student configs (every method of the papers); system name = file name without train_ and .yaml
 init_chain="student_fpkd_stage2:student_fpkd_stage1 student_fpkd_stage3:student_fpkd_stage2" # "child:parent ..." students initialised from another's best checkpoint (FPKD stages)
 seeds="1"               # one training per seed; with several, systems are named <name>_seed<k>
@@ -55,7 +57,7 @@ usage() {
     cat <<EOF
 Usage: $0 [--option value] ...
 The stages: 1 data, 2 speed perturbation, 3 audio formatting, 4 filtering, 5 token list, 6 feature statistics,
-7 teacher training, 8 teacher decoding and scoring, 9 teacher-output cache (reserved), 10 student trainings,
+7 teacher training, 8 teacher decoding and scoring, 9 teacher-output cache (--teacher_mode cached), 10 student trainings,
 11 decoding, 12 scoring, 13 alignment analysis (spike timing vs the teacher), 14 results table (RESULTS.md),
 15 export (plain ESPnet model + zip).
 Options (default value, then what it is):
@@ -342,11 +344,45 @@ if want 8; then
     score_system "$teacher_name"
 fi
 
-# ---- stage 9: teacher-output cache (reserved) -------------------------------------------------------------------
+# ---- stage 9: teacher-output cache ------------------------------------------------------------------------------
+cache_dir=$teacher_dir/cache
 if want 9; then
-    stage_header 9 "teacher-output cache"
-    log "students run the teacher online (no cache stage in this version): skipped"
+    stage_header 9 "teacher-output cache (--teacher_mode $teacher_mode)"
+    if [ "$teacher_mode" = cached ]; then
+        teacher_ready
+        # shellcheck disable=SC2086
+        layers=$($python -m ctc_kd.bin.experiment_info cache-layers $student_configs)
+        for set in $train_sp $valid_set; do
+            out=$cache_dir/$set
+            if [ -e "$out/meta.json" ]; then log "skip $out: done (delete it to rebuild)"; continue; fi
+            log "caching the teacher's outputs on $data_feats/$set in $out (top-$cache_topk, hidden layers: ${layers:-none})"
+            mkdir -p "$cache_dir"
+            # shellcheck disable=SC2086
+            $python -m ctc_kd.bin.teacher_cache --teacher_config "$teacher_train_config" \
+                --teacher_model_file "$teacher_checkpoint" --data_dir "$data_feats/$set" --out_dir "$out" \
+                --topk "$cache_topk" --hidden_layers $layers --nj "$nj" > "$out.log" 2>&1 \
+                || { tail -n 20 "$out.log"; die "caching into $out failed: see $out.log (re-running resumes it)"; }
+            log "cached $out: $(grep -o 'wrote .*' "$out.log" | tail -n 1)"
+        done
+    else
+        log "--teacher_mode online: KD students run the teacher themselves; skipped"
+    fi
 fi
+
+# Trainer options that make a kd_student read the stage-9 cache instead of running the teacher.
+cache_args() {
+    local config=$1 phase set layer
+    echo --model_conf teacher_mode=cached
+    for phase in train valid; do
+        set=$train_sp; [ $phase = valid ] && set=$valid_set
+        [ -e "$cache_dir/$set/meta.json" ] || return 1
+        echo "--${phase}_data_path_and_name_and_type $cache_dir/$set/teacher_posteriors.scp,teacher_posteriors,kaldi_ark"
+        for layer in $($python -m ctc_kd.bin.experiment_info cache-layers "$config"); do
+            [ "$layer" = -1 ] && layer=out
+            echo "--${phase}_data_path_and_name_and_type $cache_dir/$set/teacher_hidden_$layer.scp,teacher_hidden_$layer,kaldi_ark"
+        done
+    done
+}
 
 # ---- stage 10: students -----------------------------------------------------------------------------------------
 if want 10; then
@@ -359,6 +395,12 @@ if want 10; then
         extra=(--seed "$seed")
         if [ "$($python -m ctc_kd.bin.experiment_info get "$config" model)" = kd_student ]; then
             extra+=(--model_conf "teacher_config=$teacher_train_config" --model_conf "teacher_model_file=$teacher_checkpoint")
+            if [ "$teacher_mode" = cached ]; then
+                cached=$(cache_args "$config") \
+                    || die "no teacher-output cache for $train_sp and $valid_set in $cache_dir: run stage 9 first"
+                # shellcheck disable=SC2206
+                extra+=($cached)
+            fi
         fi
         parent=$($python -m ctc_kd.bin.experiment_info parent "$(system_name "$config")" "$init_chain")
         if [ -n "$parent" ]; then
