@@ -8,7 +8,7 @@ set -euo pipefail
 
 # librispeech's run.sh runs from this folder (its ./asr_kd.sh, conf/, data/ and exp/ are this recipe's); the
 # options below override its own, and the command line overrides both.
-exec "$(dirname "$0")/../../librispeech/asr1/run.sh" \
+exec "$(dirname "$(readlink -f "$0")")/../../librispeech/asr1/run.sh" \
     --train_set train_clean_100 \
     --results_title "LibriSpeech 100 h: KD of a CTC conformer (greedy CTC decoding, no LM)" \
     "$@"
