@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import editdistance
 import torch
 import yaml
 
@@ -95,6 +96,8 @@ def main(argv=None) -> int:
     greedy_s, greedy_hyps = greedy_seconds(config, model_file, audio, args.device, args.batch_size)
     beam_s, beam_hyps = speech2text_seconds(config, model_file, audio, args.device)
     same = sum(greedy_hyps[k] == beam_hyps[k] for k in audio)
+    char_edits = sum(editdistance.eval(greedy_hyps[k], beam_hyps[k]) for k in audio)
+    chars = sum(len(beam_hyps[k]) for k in audio)
 
     skd = skd_models(work)
     skd_s = {}
@@ -112,6 +115,7 @@ def main(argv=None) -> int:
             "throughput_ratio": beam_s / greedy_s, "rtf_greedy": greedy_s / seconds,
             "rtf_speech2text": beam_s / seconds,
             "identical_hypotheses": f"{same}/{len(audio)}",
+            "character_difference_percent": 100.0 * char_edits / max(chars, 1),
         },
         "skd_submodel_vs_full": {
             "sub_blocks": blocks["sub"], "full_blocks": blocks["full"], "sub_seconds": skd_s["sub"],

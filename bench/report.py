@@ -52,8 +52,9 @@ def decoding(r: dict) -> list:
         f"| ctc_kd batched greedy CTC | {g['greedy_batched_seconds']:.2f} | {g['rtf_greedy']:.4f} |",
         f"| ESPnet Speech2Text, beam 1, batch 1 | {g['speech2text_beam1_seconds']:.2f} | {g['rtf_speech2text']:.4f} |",
         "", f"Throughput ratio (Speech2Text time / greedy time): **{g['throughput_ratio']:.1f}x**; identical "
-        f"hypotheses: {g['identical_hypotheses']} (beam-1 prefix search sums over alignments, best-path greedy does "
-        "not, so they may differ where two paths compete).", "",
+        f"hypotheses: {g['identical_hypotheses']}, differing in {g['character_difference_percent']:.2f}% of the "
+        "characters (beam-1 prefix search sums over alignments, best-path greedy does not, so they differ where two "
+        "paths compete).", "",
         f"SKD: the exported {s['sub_blocks']}-block student takes {s['sub_seconds']:.2f} s, the full "
         f"{s['full_blocks']}-block model {s['full_seconds']:.2f} s: ratio **{s['time_ratio']:.2f}** against the "
         f"l/L ideal {s['ideal_ratio_l_over_L']:.2f} (frontend and subsampling are not in the blocks and are shared)."]
@@ -109,6 +110,9 @@ def main(argv=None) -> int:
             record = json.loads(path.read_text())
             title, render = SECTIONS[name]
             out += [f"## {title}{' (GPU)' if record['device'] == 'cuda' else ''}", ""] + render(record) + [""]
+    reading = REPO / "bench" / "READING.md"
+    if reading.exists():
+        out += [reading.read_text(encoding="utf-8").rstrip(), ""]
     Path(args.out).write_text("\n".join(out), encoding="utf-8")
     print(f"wrote {args.out}")
     return 0

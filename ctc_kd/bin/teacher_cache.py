@@ -11,8 +11,8 @@ def get_parser() -> argparse.ArgumentParser:
     parser.add_argument("--data_dir", required=True, help="formatted data dir (dump/raw/<set>) with wav.scp")
     parser.add_argument("--out_dir", required=True, help="writes meta.json, teacher_posteriors.scp, shards/")
     parser.add_argument("--topk", type=int, default=8,
-                        help="non-blank tokens kept per frame besides blank and the rest mass (default 8; "
-                             "vocab size - 1 keeps everything and makes cached KD equal to online KD)")
+                        help="non-blank tokens kept per frame besides blank and the rest mass (default 8); 0 keeps "
+                             "every token, which makes cached KD equal to online KD")
     parser.add_argument("--hidden_layers", type=int, nargs="*", default=[],
                         help="teacher blocks whose outputs are cached in float16 for hidden-state KD (-1: the "
                              "encoder output)")

@@ -97,6 +97,7 @@ def write_cache(*, teacher_config: str, teacher_model_file: str, data_dir: str, 
     if isinstance(tokens, str):
         tokens = Path(tokens).read_text(encoding="utf-8").split()
     layers = sorted(set(int(x) for x in hidden_layers))
+    topk = len(tokens) - 1 if int(topk) == 0 else int(topk)  # 0: every non-blank token (the losses are exact)
     meta = CacheMeta(teacher_config=str(teacher_config), teacher_model_file=str(teacher_model_file),
                      teacher_sha256=file_sha256(teacher_model_file), token_list_sha256=token_list_sha256(tokens),
                      vocab_size=len(tokens), topk=int(topk), hidden_layers=layers,

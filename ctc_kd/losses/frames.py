@@ -107,10 +107,8 @@ def frame_sets_from_logprobs(teacher_log_probs: torch.Tensor, valid: torch.Tenso
     """
     check_choice(frame_rule, "frame_rule", FRAME_RULES)
     lp = teacher_log_probs.detach()
-    if frame_rule == "argmax":
-        blank_score = lp[..., blank_id]
-        others = torch.cat([lp[..., :blank_id], lp[..., blank_id + 1:]], dim=-1)
-        is_blank = ~(others.amax(dim=-1) > blank_score)
+    if frame_rule == "argmax":  # max_{k != b} > p(b) exactly when max_k > p(b): no copy without the blank column
+        is_blank = ~(lp.amax(dim=-1) > lp[..., blank_id])
     else:
         if not 0.0 <= float(blank_threshold) <= 1.0:
             raise ValueError(f"blank_threshold must be in [0, 1], got {blank_threshold}")
@@ -150,7 +148,9 @@ def masked_mean(values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
 # The binary blank/non-blank distribution beta and the non-blank distribution phat.
 # ----------------------------------------------------------------------------------------------------------------
 def _without_blank(x: torch.Tensor, blank_id: int) -> torch.Tensor:
-    """Why: the non-blank entries along the last axis, in vocabulary order."""
+    """Why: the non-blank entries along the last axis, in vocabulary order (a view, no copy, when blank is first)."""
+    if blank_id == 0:
+        return x[..., 1:]
     return torch.cat([x[..., :blank_id], x[..., blank_id + 1:]], dim=-1)
 
 

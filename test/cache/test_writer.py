@@ -104,3 +104,8 @@ def test_bad_input_is_named(teacher, data_dir, tmp_path):
         cache(teacher, data_dir, tmp_path / "c2", topk=V)
     with pytest.raises(CacheMismatchError, match="is not a finished teacher-output cache"):
         read_meta(tmp_path / "c3")
+
+
+def test_topk_zero_keeps_every_token(teacher, data_dir, tmp_path):
+    meta = cache(teacher, data_dir, tmp_path / "cache", topk=0, hidden_layers=[])
+    assert meta.topk == V - 1

@@ -35,7 +35,7 @@ teacher_name=teacher    # exp/<teacher_name>
 teacher_model=""        # a teacher trained elsewhere: its checkpoint (.pth); skips stage 7
 external_teacher_config="" # ... and its config.yaml (default: config.yaml beside teacher_model)
 teacher_mode=online     # online: KD students run the teacher every step; cached: stage 9 runs it once, students read it
-cache_topk=8            # cached: non-blank tokens kept per frame (+ blank + rest); vocabulary size - 1 keeps all
+cache_topk=8            # cached: non-blank tokens kept per frame (+ blank + rest); 0 keeps all (losses exact)
 student_configs="conf/train_student_alone.yaml conf/train_student_sfmx_kd.yaml conf/train_student_guide_ctc.yaml conf/train_student_blank_elim_kd.yaml conf/train_student_fpkd_stage1.yaml conf/train_student_fpkd_stage2.yaml conf/train_student_fpkd_stage3.yaml conf/train_student_skd.yaml conf/train_student_skd_blank_masked.yaml" # student configs (every method of the papers); system name = file name without train_ and .yaml
 init_chain="student_fpkd_stage2:student_fpkd_stage1 student_fpkd_stage3:student_fpkd_stage2" # "child:parent ..." students initialised from another's best checkpoint (FPKD stages)
 seeds="1"               # one training per seed; with several, systems are named <name>_seed<k>

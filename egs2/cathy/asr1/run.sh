@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Cathy (one US-English speaker reading the CMU ARCTIC prompts, 1.37 h, CC0): the toolkit's evidence on real speech
 # that fits two CPU cores. Every system is its own resumable training; run them across sittings:
-#   ./run.sh --stop_stage 8                         # data, teacher, teacher scores
+#   ./run.sh --stop_stage 9                         # data, teacher, teacher scores, teacher-output cache
 #   ./run.sh --stage 10 --stop_stage 10 --systems "student_alone"   # one system at a time (both seeds)
-#   ./run.sh --stage 11                             # decode, score, RESULTS.md, export
+#   ./run.sh --stage 11                             # decode, score, spike timing, RESULTS.md, export
 set -euo pipefail
 
-# students: every method (asr_kd.sh's --student_configs default), FPKD stages chained (its --init_chain default)
+# students: every method (asr_kd.sh's --student_configs default), FPKD stages chained (its --init_chain default);
+# they read the teacher's outputs from stage 9's cache, every token kept (--cache_topk 0: the online losses exactly)
 ./asr_kd.sh \
     --fs 16000 \
     --train_set train --valid_set dev --test_sets "dev test" \
@@ -14,6 +15,7 @@ set -euo pipefail
     --token_type char \
     --min_sec 0.3 --max_sec 15 \
     --teacher_config conf/train_teacher.yaml \
+    --teacher_mode cached --cache_topk 0 \
     --seeds "1 2" \
     --decoder greedy \
     --main_metric cer \
