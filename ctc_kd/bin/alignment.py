@@ -28,6 +28,7 @@ import torch
 from ctc_kd.analysis.spike_timing import AlignmentTotals, SpikeOffsets, spike_offsets
 from ctc_kd.bin.decode import audio_lengths, model_files, model_sample_rate, read_audio
 from ctc_kd.data.cli import run
+from ctc_kd.inference.device import inference_device
 from ctc_kd.data.datadir import atomic_path, read_kv
 
 log = logging.getLogger(__name__)
@@ -187,11 +188,7 @@ def analyse(args: argparse.Namespace) -> dict:
             raise ValueError(f"--{name} must be at least 1, got {getattr(args, name)}")
     if args.max_offset is not None and args.max_offset < 0:
         raise ValueError(f"--max_offset must be 0 or more, got {args.max_offset}")
-    if args.ngpu and not torch.cuda.is_available():
-        raise ValueError("--ngpu 1 but torch sees no CUDA device; run with --ngpu 0")
-    if args.num_threads > 0:
-        torch.set_num_threads(args.num_threads)
-    device = "cuda" if args.ngpu else "cpu"
+    device = inference_device(args.ngpu, args.num_threads)
     from ctc_kd.espnet_import import import_espnet_quietly
 
     import_espnet_quietly()

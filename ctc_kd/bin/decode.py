@@ -34,6 +34,7 @@ import torch
 import yaml
 
 from ctc_kd.data.cli import run
+from ctc_kd.inference.device import inference_device
 from ctc_kd.data.datadir import DataDirError, atomic_path, read_kv, write_kv
 
 log = logging.getLogger(__name__)
@@ -298,11 +299,7 @@ def decode(args: argparse.Namespace) -> List[dict]:
         raise ValueError(f"--batch_size must be at least 1, got {args.batch_size}")
     if len(args.data_dir) != len(args.output_dir):
         raise ValueError(f"{len(args.data_dir)} --data_dir but {len(args.output_dir)} --output_dir: give one each")
-    if args.ngpu and not torch.cuda.is_available():
-        raise ValueError("--ngpu 1 but torch sees no CUDA device; decode with --ngpu 0")
-    if args.num_threads > 0:
-        torch.set_num_threads(args.num_threads)
-    device = "cuda" if args.ngpu else "cpu"
+    device = inference_device(args.ngpu, args.num_threads)
     from ctc_kd.espnet_import import import_espnet_quietly
 
     import_espnet_quietly()
