@@ -1,20 +1,16 @@
 """ctc_kd.bin.decode on a tiny model and Cathy audio: both decoders, every output file, decode_info, input errors."""
 import json
 import logging
-import runpy
-from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile
+import tiny_models
 import torch
 import yaml
 
 from ctc_kd.bin.decode import main
 from ctc_kd.models.export import export_plain
-
-# tiny configs and build() from test/models/conftest.py (the module name `conftest` is taken by other dirs)
-MODELS = runpy.run_path(str(Path(__file__).parents[1] / "models" / "conftest.py"))
 
 FILES = ("arctic_a0207_1592712443", "arctic_a0001_1592748574", "arctic_a0005_1592748459", "arctic_b0032_1592700689")
 
@@ -22,7 +18,7 @@ FILES = ("arctic_a0207_1592712443", "arctic_a0001_1592748574", "arctic_a0005_159
 def save_training(tmp_path, **config):
     """A random tiny model saved as a training writes it; its CTC head emits letters, never <sos/eos>."""
     torch.manual_seed(0)
-    model, args = MODELS["build"](MODELS["tiny_config"](**config), tmp_path)
+    model, args = tiny_models.build(tiny_models.tiny_config(**config), tmp_path)
     with torch.no_grad():
         model.ctc.ctc_lo.weight.mul_(8.0)
         model.ctc.ctc_lo.bias.zero_()

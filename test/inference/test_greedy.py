@@ -1,17 +1,13 @@
 """Greedy CTC decoding: hand-checked best-path collapse, length-sorted batches, and batching never changing a result."""
 import itertools
-import runpy
-from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile
+import tiny_models
 import torch
 
 from ctc_kd.inference.greedy import GreedyCTCDecoder, collapse, make_batches
-
-# tiny configs and build() from test/models/conftest.py (the module name `conftest` is taken by other dirs)
-MODELS = runpy.run_path(str(Path(__file__).parents[1] / "models" / "conftest.py"))
 
 
 @pytest.mark.parametrize("frames,expected", [
@@ -50,7 +46,7 @@ def audio(shared_data):
 def talkative_model(tmp_path):
     """A random tiny conformer whose CTC head emits letters (not all blank, never <sos/eos>)."""
     torch.manual_seed(0)
-    model, config = MODELS["build"](MODELS["tiny_config"](), tmp_path)
+    model, config = tiny_models.build(tiny_models.tiny_config(), tmp_path)
     with torch.no_grad():
         model.ctc.ctc_lo.weight.mul_(8.0)
         model.ctc.ctc_lo.bias.zero_()

@@ -1,17 +1,12 @@
 """Batched encoding under padding_invariant gives every utterance's valid frames exactly as encoding it alone."""
-import runpy
-from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile
+import tiny_models
 import torch
 
 from ctc_kd.inference.padding_mask import padding_invariant, padding_masked, per_utterance_frontend
-
-# tiny configs and build() from test/models/conftest.py (the module name `conftest` is taken by other dirs)
-MODELS = runpy.run_path(str(Path(__file__).parents[1] / "models" / "conftest.py"))
-
 
 # 0.76 s, 6.47 s, 3.3 s and 1.6 s: the shortest utterance is padded to 8.5 times its length
 FILES = ("arctic_a0207_1592712443", "arctic_a0407_1592707592", "arctic_a0001_1592748574", "arctic_a0005_1592748459")
@@ -42,7 +37,7 @@ def batch(shared_data):
 
 def tiny_model(name, tmp_path, **config):
     torch.manual_seed(0)
-    model, _ = MODELS["build"](MODELS["tiny_config"](**{**ENCODERS[name], **config}), tmp_path)
+    model, _ = tiny_models.build(tiny_models.tiny_config(**{**ENCODERS[name], **config}), tmp_path)
     return model.eval()
 
 
@@ -69,7 +64,7 @@ def test_batched_equals_alone_under_the_fix(name, batch, tmp_path):
 
 
 def test_stock_conformer_batching_leaks_and_each_fix_is_needed(batch, tmp_path):
-    model = tiny_model("conformer", tmp_path, encoder_conf={**MODELS["encoder_conf"](16, 2), "cnn_module_kernel": 7})
+    model = tiny_model("conformer", tmp_path, encoder_conf={**tiny_models.encoder_conf(16, 2), "cnn_module_kernel": 7})
     speech, lengths = batch
     reference = alone(model, speech, lengths)
     with torch.no_grad():
