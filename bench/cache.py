@@ -28,7 +28,7 @@ def write(args, work: Path, teacher, paths, nj: int, hidden: bool):
     start = time.perf_counter()
     meta = write_cache(teacher_config=teacher[0], teacher_model_file=teacher[1],
                        data_dir=str(common.write_data_dir(paths, work / "cache_data")), out_dir=str(out),
-                       topk=args.topk, hidden_layers=[-1] if hidden else [], nj=nj)
+                       topk=args.topk, hidden_layers=[-1] if hidden else [], nj=nj, device=args.device)
     wall = time.perf_counter() - start
     hours = meta.audio_seconds / 3600
     sizes = {p.name.split(".")[0]: 0 for p in (out / "shards").glob("*.ark")}
@@ -40,21 +40,23 @@ def write(args, work: Path, teacher, paths, nj: int, hidden: bool):
 
 
 @torch.no_grad()
-def drift(teacher, cache: Path, audio, batch_size: int):
+def drift(teacher, cache: Path, audio, batch_size: int, device: str):
     """Batched-online vs cached teacher posteriors on the frames both have."""
     from ctc_kd.teacher import load_teacher
 
     model, _ = load_teacher(*teacher)
+    model.to(device)
     cached = kaldiio.load_scp(str(cache / "teacher_posteriors.scp"))
     keys = sorted(audio, key=lambda k: -len(audio[k]))
     vocab = len(model.token_list)
     max_diff, diff_sum, frames, argmax_changed, blank_changed, length_changed = 0.0, 0.0, 0, 0, 0, 0
     for start in range(0, len(keys), batch_size):
         group = keys[start:start + batch_size]
-        batch = common.speech_batch({k: audio[k] for k in group}, "cpu")
+        batch = common.speech_batch({k: audio[k] for k in group}, device)
         order = sorted(group)
         out, lengths = model.encode(batch["speech"], batch["speech_lengths"])
-        log_probs = torch.log_softmax(model.ctc.ctc_lo(out), -1)
+        log_probs = torch.log_softmax(model.ctc.ctc_lo(out), -1).cpu()
+        lengths = lengths.cpu()
         for i, key in enumerate(order):
             buckets = unpack_batch(torch.from_numpy(cached[key])[None], vocab)
             n = min(int(lengths[i]), buckets.ids.shape[1])
@@ -92,7 +94,7 @@ def main(argv=None) -> int:
         "teacher": args.teacher_dir or "random Cathy teacher (8 x 144 conformer CTC)",
         "topk": args.topk,
         "writes": [w for _, w in writes],
-        "online_vs_cached": drift(teacher, writes[0][0], audio, args.batch_size),
+        "online_vs_cached": drift(teacher, writes[0][0], audio, args.batch_size, args.device),
     }
     common.write_result("cache", args, figures)
     return 0

@@ -17,6 +17,7 @@ def get_parser() -> argparse.ArgumentParser:
                         help="teacher blocks whose outputs are cached in float16 for hidden-state KD (-1: the "
                              "encoder output)")
     parser.add_argument("--nj", type=int, default=1, help="parallel processes")
+    parser.add_argument("--ngpu", type=int, default=0, choices=(0, 1), help="1: run the teacher on the GPU")
     parser.add_argument("--shard_size", type=int, default=200, help="utterances per shard (the unit of resuming)")
     return parser
 
@@ -25,10 +26,11 @@ def main(argv=None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s (%(module)s:%(lineno)d) %(levelname)s: %(message)s")
     args = get_parser().parse_args(argv)
     from ctc_kd.cache.writer import write_cache
+    from ctc_kd.inference.device import inference_device
 
     write_cache(teacher_config=args.teacher_config, teacher_model_file=args.teacher_model_file,
                 data_dir=args.data_dir, out_dir=args.out_dir, topk=args.topk, hidden_layers=args.hidden_layers,
-                nj=args.nj, shard_size=args.shard_size)
+                nj=args.nj, shard_size=args.shard_size, device=inference_device(args.ngpu, 0))
     return 0
 
 

@@ -23,12 +23,13 @@ PROGRESS_FILE = "meta.in_progress.json"
 def utterance_outputs(model, speech: torch.Tensor, layers: Sequence[int], taps) -> Dict[str, torch.Tensor]:
     """The teacher's (T, V) CTC log-posteriors and (T, D) hidden states of `layers` for one (N,) waveform."""
     taps.clear()
-    encoder_out, _ = model.encode(speech[None], torch.tensor([speech.shape[0]]))
+    device = next(model.parameters()).device
+    encoder_out, _ = model.encode(speech[None].to(device), torch.tensor([speech.shape[0]], device=device))
     if isinstance(encoder_out, tuple):
         encoder_out = encoder_out[0]
-    out = {"log_probs": torch.log_softmax(model.ctc.ctc_lo(encoder_out)[0].float(), dim=-1)}
+    out = {"log_probs": torch.log_softmax(model.ctc.ctc_lo(encoder_out)[0].float(), dim=-1).cpu()}
     for layer in layers:
-        out[hidden_name(layer)] = taps.take(layer, encoder_out)[0]
+        out[hidden_name(layer)] = taps.take(layer, encoder_out)[0].cpu()
     return out
 
 
@@ -49,6 +50,7 @@ def _write_shard(job) -> None:
     from espnet2.fileio.sound_scp import SoundScpReader
 
     model, _ = load_teacher(job["teacher_config"], job["teacher_model_file"])
+    model.to(job["device"])
     taps = BlockOutputTaps(model.encoder, job["layers"])
     audio = SoundScpReader(job["wav_scp"], dtype="float32", always_2d=False)
     out_dir = Path(job["out_dir"])
@@ -82,7 +84,8 @@ def _pending_shards(out_dir: Path, keys: List[str], shard_size: int, names: List
 
 
 def write_cache(*, teacher_config: str, teacher_model_file: str, data_dir: str, out_dir: str, topk: int,
-                hidden_layers: Sequence[int] = (), nj: int = 1, shard_size: int = 200) -> CacheMeta:
+                hidden_layers: Sequence[int] = (), nj: int = 1, shard_size: int = 200,
+                device: str = "cpu") -> CacheMeta:
     """Write (or finish) the cache of `data_dir` in `out_dir`; returns its metadata (also in out_dir/meta.json)."""
     import yaml
 
@@ -90,6 +93,10 @@ def write_cache(*, teacher_config: str, teacher_model_file: str, data_dir: str, 
     wav_scp = Path(data_dir) / "wav.scp"
     if not wav_scp.is_file():
         raise FileNotFoundError(f"{wav_scp} does not exist: --data_dir must be a formatted data dir (dump/raw/<set>)")
+    for path, what in ((teacher_config, "config.yaml"), (teacher_model_file, "selected checkpoint")):
+        if not Path(path).is_file():
+            raise FileNotFoundError(f"{path} does not exist: pass the teacher's {what} (exp/<teacher>/config.yaml and "
+                                    "e.g. exp/<teacher>/valid.cer_ctc.best.pth)")
     keys = sorted(line.split(maxsplit=1)[0] for line in wav_scp.read_text(encoding="utf-8").splitlines() if line)
     if not keys:
         raise ValueError(f"{wav_scp} is empty: nothing to cache")
@@ -131,7 +138,8 @@ def write_cache(*, teacher_config: str, teacher_model_file: str, data_dir: str, 
         nj = max(1, min(nj, len(pending)))
         jobs = [dict(teacher_config=str(teacher_config), teacher_model_file=str(teacher_model_file),
                      wav_scp=str(wav_scp), out_dir=str(out), layers=layers, topk=meta.topk,
-                     shards=pending[j::nj], threads=max(1, torch.get_num_threads() // nj)) for j in range(nj)]
+                     shards=pending[j::nj], threads=max(1, torch.get_num_threads() // nj), device=device)
+                for j in range(nj)]
         if nj == 1:
             _write_shard(jobs[0])
         else:

@@ -360,7 +360,7 @@ if want 9; then
             # shellcheck disable=SC2086
             $python -m ctc_kd.bin.teacher_cache --teacher_config "$teacher_train_config" \
                 --teacher_model_file "$teacher_checkpoint" --data_dir "$data_feats/$set" --out_dir "$out" \
-                --topk "$cache_topk" --hidden_layers $layers --nj "$nj" > "$out.log" 2>&1 \
+                --topk "$cache_topk" --hidden_layers $layers --nj "$nj" --ngpu "$((ngpu > 0 ? 1 : 0))" > "$out.log" 2>&1 \
                 || { tail -n 20 "$out.log"; die "caching into $out failed: see $out.log (re-running resumes it)"; }
             log "cached $out: $(grep -o 'wrote .*' "$out.log" | tail -n 1)"
         done
