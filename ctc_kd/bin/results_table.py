@@ -17,6 +17,7 @@ import json
 import logging
 import os
 import re
+import shutil
 import statistics
 import sys
 from dataclasses import dataclass, field
@@ -328,6 +329,9 @@ def _fmt1(x: float) -> str:
     return "0.0" if text == "-0.0" else text
 
 
+PLOTS_DIR = "plots"  # beside RESULTS.md: the spike-timing pictures the table links
+
+
 # ---- the tables ---------------------------------------------------------------------------------------------------
 class Table:
     """Builds RESULTS.md and results.json from the rows."""
@@ -464,11 +468,11 @@ class Table:
         return text
 
     def plots_cell(self, row: Row) -> str:
-        """Links to each run's posteriors.png and offsets.png (relative to RESULTS.md)."""
+        """Links to each run's posteriors.png and offsets.png, copied beside RESULTS.md (exp/ is not committed)."""
         parts = []
         for r in row.runs:
             folder = r.dir / "alignment" / str(self.align_set)
-            links = [f"[{label}]({Path(os.path.relpath(folder / png, self.links_from)).as_posix()})"
+            links = [f"[{label}]({self.published(folder / png, f'{r.name}.{self.align_set}.{png}')})"
                      for label, png in (("posteriors", "posteriors.png"), ("offsets", "offsets.png"))
                      if r.alignment is not None and (folder / png).is_file()]
             if links and len(row.runs) > 1:
@@ -476,6 +480,13 @@ class Table:
             if links:
                 parts.append(" ".join(links))
         return "; ".join(parts) or "—"
+
+    def published(self, source: Path, name: str) -> str:
+        """Copy a plot into plots/ beside RESULTS.md; the link to it, relative to RESULTS.md."""
+        target = self.links_from / PLOTS_DIR / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+        return f"{PLOTS_DIR}/{name}"
 
     def alignment_table(self) -> List[str]:
         head = ["System", "Method", "n", "Teacher spikes"] + [c for _, c, _ in ALIGNMENT_COLUMNS] + ["Plots"]

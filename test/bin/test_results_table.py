@@ -389,16 +389,17 @@ def test_spike_timing_section_averages_seeds_and_links_plots(tmp_path, monkeypat
     assert (alone["n"], alone["Teacher spikes"]) == ("2", "40")
     assert alone["Mean abs. offset (frames)"] == "1.50 ± 0.71 [1.00–2.00]"  # stdev(1, 2) = 0.707
     assert alone["Exact (%)"] == "40.0 ± 14.1 [30.0–50.0]" and alone["Miss (%)"] == "15.0 ± 7.1 [10.0–20.0]"
-    assert alone["Plots"] == (
-        "seed 1: [posteriors](exp/student_alone_seed1/alignment/dev/posteriors.png) "
-        "[offsets](exp/student_alone_seed1/alignment/dev/offsets.png); "
-        "seed 2: [posteriors](exp/student_alone_seed2/alignment/dev/posteriors.png) "
-        "[offsets](exp/student_alone_seed2/alignment/dev/offsets.png)")
+    assert alone["Plots"] == (  # copied beside RESULTS.md: exp/ is not committed with it
+        "seed 1: [posteriors](plots/student_alone_seed1.dev.posteriors.png) "
+        "[offsets](plots/student_alone_seed1.dev.offsets.png); "
+        "seed 2: [posteriors](plots/student_alone_seed2.dev.posteriors.png) "
+        "[offsets](plots/student_alone_seed2.dev.offsets.png)")
+    assert (tmp_path / "plots" / "student_alone_seed2.dev.offsets.png").read_bytes() == b"\x89PNG\r\n\x1a\n"
     skd = rows["student_skd"]
     assert (skd["Method"], skd["Mean abs. offset (frames)"], skd["Exact (%)"], skd["Miss (%)"]) == (
         "SKD (block 2 of 4)", "0.25", "87.5", "0.0")
-    assert skd["Plots"] == ("[posteriors](exp/student_skd/alignment/dev/posteriors.png) "
-                            "[offsets](exp/student_skd/alignment/dev/offsets.png)")
+    assert skd["Plots"] == ("[posteriors](plots/student_skd.dev.posteriors.png) "
+                            "[offsets](plots/student_skd.dev.offsets.png)")
     missing = rows["student_fpkd_stage1"]
     assert missing["Teacher spikes"] == "n/a" and missing["Plots"] == "—"
     assert footnote(md, missing["Miss (%)"]) == "`exp/student_fpkd_stage1/alignment/dev/alignment.json` is missing"

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-OUTPUTS = {"data", "dump", "exp", "log", "downloads", "RESULTS.md"}
+OUTPUTS = {"data", "dump", "exp", "log", "downloads", "RESULTS.md", "plots"}
 
 
 def make_sandbox(recipe: str, where: Path) -> Path:

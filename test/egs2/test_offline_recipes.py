@@ -41,6 +41,7 @@ def test_every_stage_and_every_method(recipe, sandbox_factory, shared_data):
         assert re.fullmatch(rates, cells[5]) and re.fullmatch(rates, cells[6]), row
     for png in ("posteriors.png", "offsets.png"):
         assert (sandbox / "exp" / "student_skd" / "alignment" / "dev" / png).read_bytes()[:4] == b"\x89PNG"
+        assert (sandbox / "plots" / f"student_skd.dev.{png}").read_bytes()[:4] == b"\x89PNG"  # linked from the table
     if recipe == "yesno":  # enough data to learn: the teacher must actually recognise yes and no
         teacher_cer = float(table.split("## CER")[1].split("| teacher |")[1].split("|")[4])
         assert teacher_cer < 10.0
