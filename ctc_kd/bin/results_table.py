@@ -15,7 +15,6 @@ import argparse
 import datetime
 import json
 import logging
-import os
 import re
 import shutil
 import statistics
