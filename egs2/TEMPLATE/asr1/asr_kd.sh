@@ -388,12 +388,12 @@ cache_args() {
 if want 10; then
     stage_header 10 "student trainings"
     [ -n "$student_configs" ] || log "no --student_configs: nothing to train"
-    teacher_ready
     while read -r name config seed; do
         [ -n "$name" ] || continue
         selected "$name" || { log "skip $name: not in --systems"; continue; }
         extra=(--seed "$seed")
         if [ "$($python -m ctc_kd.bin.experiment_info get "$config" model)" = kd_student ]; then
+            teacher_ready  # only KD students need it: the student alone and SKD train without a teacher
             extra+=(--model_conf "teacher_config=$teacher_train_config" --model_conf "teacher_model_file=$teacher_checkpoint")
             if [ "$teacher_mode" = cached ]; then
                 cached=$(cache_args "$config") \

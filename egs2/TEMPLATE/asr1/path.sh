@@ -7,4 +7,6 @@ fi
 export PATH=$MAIN_ROOT/tools/venv/bin:$MAIN_ROOT/egs2/TEMPLATE/asr1/utils:$PATH
 export PYTHONIOENCODING=UTF-8
 export PYTHONDONTWRITEBYTECODE=1
-export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}  # one thread per job; training uses torch's own threads
+# One CPU thread per process, torch included: on a CPU every training and decoding uses one core, so parallel jobs
+# (or two trainings side by side) do not fight; export OMP_NUM_THREADS=N before run.sh for one job on N cores.
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
