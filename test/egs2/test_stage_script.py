@@ -29,6 +29,9 @@ def test_help_lists_the_options(yesno):
 def test_interrupted_training_resumes_from_its_checkpoint(yesno):
     sandbox, env = yesno
     run_recipe(sandbox, "--stop_stage", "6", env=env)
+    kd_first = run_recipe(sandbox, "--stage", "10", "--stop_stage", "10", "--student_configs",
+                          "conf/train_student_fpkd_stage1.yaml", env=env, check=False)
+    assert kd_first.returncode != 0 and "the teacher is not trained: run stage 7 first" in kd_first.stdout
     checkpoint = sandbox / "exp" / "teacher" / "checkpoint.pth"
     process = subprocess.Popen(["./run.sh", "--stage", "7", "--stop_stage", "7"], cwd=sandbox,
                                env=dict(os.environ, **env), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
