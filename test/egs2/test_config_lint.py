@@ -8,7 +8,7 @@ import yaml
 from ctc_kd.tasks import ASRKDTask
 
 REPO = Path(__file__).resolve().parents[2]
-CONF_DIRS = sorted({p.parent.resolve() for p in [*REPO.glob("egs2/*/asr1/conf/*.yaml"), *REPO.glob("conf/**/*.yaml")]})
+CONF_DIRS = sorted({p.parent.resolve() for p in [*REPO.glob("egs2/*/asr1/conf/**/*.yaml"), *REPO.glob("conf/**/*.yaml")]})
 TRAIN_CONFIGS = [p for d in CONF_DIRS for p in sorted(d.glob("train_*.yaml"))]
 DECODE_CONFIGS = sorted({p.resolve() for d in CONF_DIRS for p in d.glob("decode_*.yaml")})
 TOKENS = ["<blank>", "<unk>", "<space>", *"ABCDEFGHIJKLMNOPQRSTUVWXYZ'", "<sos/eos>"]
