@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Tuple
 
 from ctc_kd.cache.format import POSTERIORS, hidden_name
-from ctc_kd.cache.meta import CacheMismatchError, check_cache_matches, read_meta
+from ctc_kd.cache.meta import CacheMismatchError, check_cache_matches, file_sha256, read_meta
 from ctc_kd.models import MODELS
 from ctc_kd.tasks.epoch_trainer import EpochAwareTrainer
 from espnet2.tasks import asr as espnet_asr
@@ -41,6 +41,7 @@ class ASRKDTask(espnet_asr.ASRTask):
 
 def check_cached_data(model, args: argparse.Namespace) -> None:
     """Refuse, before the first step, a cache of another teacher or token list, or one lacking utterances."""
+    teacher_sha256 = file_sha256(model.teacher_model_file)  # once for both phases: checkpoints can be large
     for phase in ("train", "valid"):
         entries = getattr(args, f"{phase}_data_path_and_name_and_type", None) or []
         by_name = {name: path for path, name, _ in entries}
@@ -52,7 +53,8 @@ def check_cached_data(model, args: argparse.Namespace) -> None:
         cache_dir = Path(by_name[POSTERIORS]).parent
         meta = read_meta(cache_dir)
         check_cache_matches(meta, cache_dir, teacher_model_file=model.teacher_model_file,
-                            token_list=model.token_list, hidden_layers=model.cached_layers())
+                            token_list=model.token_list, hidden_layers=model.cached_layers(),
+                            teacher_sha256=teacher_sha256)
         cached = _scp_keys(Path(by_name[POSTERIORS]))
         for name, path in by_name.items():
             if name == POSTERIORS or name.startswith("teacher_hidden_"):
