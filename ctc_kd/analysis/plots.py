@@ -17,7 +17,7 @@ def _label(token: str) -> str:
     return SHOWN_TOKENS.get(token, token.replace("▁", "␣"))
 
 
-def _save(fig: Figure, path: Path) -> Path:
+def save_png(fig: Figure, path: Path) -> Path:
     """Render with the Agg canvas (no pyplot, no display) and write the PNG."""
     FigureCanvasAgg(fig)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -62,7 +62,7 @@ def plot_posteriors(path: Path, utt: str, teacher_log_probs, student_log_probs, 
     bottom.set_xlabel("frame (encoder output)")
     top.legend(loc="lower right", fontsize=8, framealpha=0.8)
     fig.suptitle(f"CTC posteriors of {utt}" + (f": {text}" if text else ""), fontsize=10)
-    return _save(fig, path)
+    return save_png(fig, path)
 
 
 def plot_histogram(path: Path, summary: Mapping, clip: int = 10, heading: Optional[str] = None) -> Path:
@@ -88,4 +88,4 @@ def plot_histogram(path: Path, summary: Mapping, clip: int = 10, heading: Option
     numbers = (f"{summary['teacher_spikes']} teacher spikes: mean |offset| {fmt(summary['mean_abs_offset'])} frames, "
                f"exact {fmt(summary['exact_share'], 100, '%')}, missed {fmt(summary['miss_rate'], 100, '%')}")
     ax.set_title(f"{heading}\n{numbers}" if heading else numbers, fontsize=9)
-    return _save(fig, path)
+    return save_png(fig, path)

@@ -5,8 +5,10 @@ Per system row: System, Method (from its config.yaml), #Params (M) of the export
 [min–max] over runs), the relative error reduction vs the baseline's mean on each test set, the training time
 (sum of ESPnet's per-epoch times in train.log) and the decoder. One table for the main metric, then one for the
 other (CER/WER), with --align_set the students' spike timing vs the teacher (mean |offset|, exact share, miss
-rate from exp/<run>/alignment/<set>/alignment.json, with links to its plots), a per-run table, then "How this was
-produced" (commands, date, environment, configs).
+rate from exp/<run>/alignment/<set>/alignment.json, with links to its plots), the validation error by epoch
+(plots/valid_curves.png), the recipe's reading of the numbers (--reading), a per-run table, then "How this was
+produced" (commands, date, environment, configs). A relative reduction is marked † when the seeds of the system and
+of the baseline do not overlap.
 Anything missing is "n/a" with a footnote naming the file, and a logged warning; the tool never stops on it.
 """
 from __future__ import annotations
@@ -26,6 +28,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import yaml
 
+from ctc_kd.analysis.curves import plot_valid_curves
 from ctc_kd.bin.run_info import TrainLog, count_parameters, environment, read_train_log
 from ctc_kd.data.cli import run
 
@@ -112,6 +115,36 @@ class Run:
             if path.parent.name:
                 return path.parent.name
         return None
+
+    @property
+    def selection_metric(self) -> str:
+        """The valid number ESPnet picks checkpoints on (best_model_criterion), e.g. cer_ctc or SKD's cer_ctc_sub."""
+        for criterion in (self.config or {}).get("best_model_criterion") or []:
+            if len(criterion) >= 2 and criterion[0] == "valid":
+                return str(criterion[1])
+        return "cer_ctc"
+
+    def epochs_before(self) -> int:
+        """Epochs of the runs this one continues (FPKD stage 3 <- 2 <- 1), so that chained curves line up."""
+        total, seen, run = 0, {self.name}, self
+        while run.parent and run.parent not in seen:
+            seen.add(run.parent)
+            parent = Run(run.parent, self.dir.parent / run.parent)
+            if (parent.dir / "config.yaml").is_file():
+                parent.config = yaml.safe_load((parent.dir / "config.yaml").read_text(encoding="utf-8")) or {}
+            if (parent.dir / "train.log").is_file():
+                total += read_train_log(parent.dir / "train.log").epochs
+            run = parent
+        return total
+
+    def valid_curve(self) -> Dict[int, float]:
+        """The selection metric after each epoch (error rates in %), on the epochs of its whole chain."""
+        if self.train is None:
+            return {}
+        key, offset = self.selection_metric, self.epochs_before()
+        scale = 100.0 if key.startswith(("cer", "wer")) else 1.0
+        return {epoch + offset: values[key] * scale for epoch, values in sorted(self.train.valid.items())
+                if key in values}
 
     def to_dict(self) -> dict:
         return {
@@ -328,6 +361,7 @@ def _fmt1(x: float) -> str:
     return "0.0" if text == "-0.0" else text
 
 
+BEYOND_SPREAD = "†"  # marks a relative reduction whose seed ranges do not overlap the baseline's
 PLOTS_DIR = "plots"  # beside RESULTS.md: the spike-timing pictures the table links
 
 
@@ -370,12 +404,22 @@ class Table:
             return None
         return relative_reduction(base, mine)
 
+    def is_baseline(self, row: Row) -> bool:
+        return row.name == self.baseline.name or _SEED.sub("", row.name) == self.baseline.name
+
+    def beyond_seed_spread(self, row: Row, metric: str, test_set: str) -> Optional[bool]:
+        """Whether the seeds of row and baseline do not overlap at all (None: fewer than 2 runs on a side)."""
+        mine, base = row.stats(metric, test_set).values, self.baseline.stats(metric, test_set).values
+        if len(mine) < 2 or len(base) < 2:
+            return None
+        return max(mine) < min(base) or min(mine) > max(base)
+
     def reduction_cell(self, row: Row, metric: str, test_set: str) -> str:
-        if row.name == self.baseline.name or _SEED.sub("", row.name) == self.baseline.name:
+        if self.is_baseline(row):
             return "—"
         value = self.reduction(row, metric, test_set)
         if value is not None:
-            return _fmt1(value)
+            return _fmt1(value) + (BEYOND_SPREAD if self.beyond_seed_spread(row, metric, test_set) else "")
         base = self.baseline.stats(metric, test_set).mean
         if base is None:
             why = [f"the baseline {self.baseline.name} has no {metric.upper()} on {test_set}"]
@@ -444,7 +488,9 @@ class Table:
                 "n = runs (seeds) found; with n > 1: mean ± sample standard deviation [min–max].")
         if self.baseline is not None:
             text += (f" Rel. red. = relative error reduction vs `{self.baseline.name}` (mean of its runs): "
-                     "(baseline − system) / baseline × 100, positive = fewer errors.")
+                     "(baseline − system) / baseline × 100, positive = fewer errors; "
+                     f"{BEYOND_SPREAD} = beyond the seed spread: every run of the system is better (or every run "
+                     "worse) than every run of the baseline.")
         text += (" #Params: trained parameters of `export/model.pth` (normalisation and batch-norm statistics and the"
                  " mel filterbank not counted). Training time: sum of ESPnet's per-epoch times in `train.log`.")
         return ["", text]
@@ -508,6 +554,22 @@ class Table:
                      "mean ± sample standard deviation [min–max] over runs. Plots: one utterance's posteriors with "
                      "the spikes, and the offset histogram.")]
 
+    def valid_curves(self) -> Dict[str, List[Dict[int, float]]]:
+        return {row.name: [r.valid_curve() for r in row.runs] for row in self.rows}
+
+    def curves_section(self, title: str) -> List[str]:
+        """The validation-error-by-epoch picture (plots/valid_curves.png) with its legend; nothing without curves."""
+        curves = self.valid_curves()
+        if not any(any(runs) for runs in curves.values()):
+            return []
+        keys = sorted({r.selection_metric for row in self.rows for r in row.runs if r.train is not None})
+        plot_valid_curves(curves, self.links_from / PLOTS_DIR / "valid_curves.png", "validation error (%)", title)
+        return ["## Validation error by epoch", "", f"![validation error by epoch]({PLOTS_DIR}/valid_curves.png)", "",
+                ("After every epoch, on the validation set, the number each run selects its checkpoint on (ESPnet's "
+                 f"best_model_criterion: {', '.join(f'`{k}`' for k in keys)}; an SKD run's is its sub-model's); thin "
+                 "lines are seeds, thick lines their mean. A run initialised from another (FPKD stages) continues "
+                 "its parent's epochs."), ""]
+
     def per_run_table(self) -> List[str]:
         head = ["Run", "Seed"] + [f"{t} {m.upper()} (%)" for m in METRICS for t in self.test_sets]
         head += ["Epochs", "Training time", "#Params (M)"]
@@ -531,6 +593,8 @@ class Table:
                 for t in self.test_sets:
                     entry = row.stats(metric, t).to_dict()
                     entry["rel_reduction"] = self.reduction(row, metric, t)
+                    entry["beyond_seed_spread"] = (None if self.baseline is None or self.is_baseline(row)
+                                                   else self.beyond_seed_spread(row, metric, t))
                     metrics[metric][t] = entry
             params = [r.params for r in row.runs if r.params is not None]
             systems.append({"name": row.name, "method": row.method, "n": row.n, "params": params[0] if params else None,
@@ -575,6 +639,16 @@ def how_produced(commands: Sequence[str], table_command: str, date: str, env: di
                 extra.append(f"initialised from {r.parent}")
             lines.append(f"- {r.name}: `{r.dir / 'config.yaml'}`" + (f" ({'; '.join(extra)})" if extra else ""))
     return lines
+
+
+def read_reading(path: Path) -> str:
+    """The recipe's hand-written reading of its numbers, placed under the tables it reads."""
+    if not path.is_file():
+        raise ValueError(f"--reading {path} does not exist: write the reading of the results there, or drop the option")
+    text = path.read_text(encoding="utf-8").strip()
+    if not text:
+        raise ValueError(f"--reading {path} is empty: write the reading of the results there, or drop the option")
+    return text
 
 
 def _words(values: Sequence[str]) -> List[str]:
@@ -623,9 +697,12 @@ def build(args: argparse.Namespace, argv: Sequence[str]) -> int:
     for i, metric in enumerate(order):
         lines += [f"## {metric.upper()} (%)" + (" — main metric" if i == 0 else ""), ""]
         lines += table.metric_table(metric) + table.legend(metric) + table.notes.flush() + [""]
+    lines += table.curves_section(args.title)
     if args.align_set is not None:
         lines += [f"## Spike timing vs {args.align_teacher} ({args.align_set})", ""]
         lines += table.alignment_table() + table.alignment_legend() + table.notes.flush() + [""]
+    if args.reading is not None:
+        lines += ["## Reading", "", read_reading(Path(args.reading)), ""]
     lines += ["## Per run", ""] + table.per_run_table() + table.notes.flush() + [""]
     lines += how_produced(args.command or [], table_command, date, env, rows) + [""]
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -667,6 +744,8 @@ def get_parser() -> argparse.ArgumentParser:
                         help="the command line(s) that produced the experiments (repeatable)")
     parser.add_argument("--seeds-grouping", "--seeds_grouping", action=argparse.BooleanOptionalAction, default=True,
                         help="one row per system over its _seed<k> runs (default); --no-seeds-grouping: a row per run")
+    parser.add_argument("--reading", default=None,
+                        help="a Markdown file with the reading of the results, included as the Reading section")
     parser.add_argument("--out", default="RESULTS.md", help="the Markdown file to write")
     parser.add_argument("--json", default=None, help="the JSON file with all numbers (default <exp_dir>/results.json)")
     return parser

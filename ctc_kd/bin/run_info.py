@@ -28,6 +28,8 @@ _EPOCH_RESULTS = re.compile(r"(\d+)epoch results: (.*)$")
 # "time=" not preceded by a word character or dot (so not train_time=, iter_time=), then humanfriendly's
 # "1 hour, 2 minutes and 5.5 seconds".
 _TIME = re.compile(r"(?<![\w.])time=((?:\d+(?:\.\d+)?\s+[a-z]+(?:,\s*(?=\d)|\s+and\s+)?)+)")
+_VALID = re.compile(r"\[valid\]\s*([^\[]*)")  # the valid part of an "epoch results" line, up to the next [part]
+_NUMBER = re.compile(r"(\w+)=(-?\d+(?:\.\d+)?(?:e[-+]?\d+)?)(?=,|\s|$)")
 _END = re.compile(r"The training was (finished|stopped) at (\d+) ?epoch")
 _TORCH = re.compile(r"pytorch\.version=([^,\s]+), cuda\.available=(\w+)")
 
@@ -56,6 +58,7 @@ class TrainLog:
     end_epoch: Optional[int] = None
     torch_version: Optional[str] = None
     cuda_available: Optional[bool] = None
+    valid: Dict[int, Dict[str, float]] = field(default_factory=dict)  # epoch -> the valid numbers (no nan, no time)
 
     @property
     def seconds(self) -> float:
@@ -69,6 +72,7 @@ class TrainLog:
     def to_dict(self) -> dict:
         out = asdict(self)
         out["epoch_seconds"] = {str(k): v for k, v in sorted(self.epoch_seconds.items())}
+        out["valid"] = {str(k): v for k, v in sorted(self.valid.items())}
         out.update(seconds=round(self.seconds, 6), epochs=self.epochs)
         return out
 
@@ -82,6 +86,10 @@ def read_train_log(path) -> TrainLog:
             if m:
                 seconds = sum(parse_timespan(t) for t in _TIME.findall(m.group(2)))
                 result.epoch_seconds[int(m.group(1))] = round(seconds, 6)
+                valid = _VALID.search(m.group(2))
+                if valid:
+                    result.valid[int(m.group(1))] = {k: float(v) for k, v in _NUMBER.findall(valid.group(1))
+                                                     if k not in ("total_count", "time")}
                 continue
             m = _END.search(line)
             if m:

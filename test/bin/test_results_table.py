@@ -2,12 +2,14 @@
 import json
 import logging
 import math
+import re
 
 import pytest
 import torch
 import yaml
 
-from ctc_kd.bin.results_table import main, method_name, relative_reduction
+from ctc_kd.analysis.curves import mean_curve
+from ctc_kd.bin.results_table import load_run, main, method_name, relative_reduction
 from ctc_kd.bin.run_info import count_parameters, parse_timespan, read_train_log
 
 LOG_HEAD = "[vm] 2026-11-22 05:19:{:02d},332 (trainer:{}) INFO: "
@@ -210,7 +212,9 @@ def test_seed_mean_std_and_relative_reduction(produced):
     assert base["dev rel. red. (%)"] == base["test rel. red. (%)"] == "—"
     sfmx = cer["student_sfmx_kd"]
     assert sfmx["dev CER (%)"] == "9.20 ± 0.28 [9.00–9.40]"
-    assert sfmx["dev rel. red. (%)"] == "16.4"  # (11 - 9.2) / 11 = 16.36 %
+    # dev: both seeds (9.0, 9.4) below both baseline seeds (10, 12): beyond the seed spread, marked
+    assert sfmx["dev rel. red. (%)"] == "16.4†"  # (11 - 9.2) / 11 = 16.36 %
+    # test: 8.0 ties the baseline's best seed (8.0): the ranges touch, not marked
     assert sfmx["test rel. red. (%)"] == "10.0"  # (9 - 8.1) / 9
     assert cer["teacher"]["n"] == "1" and cer["teacher"]["dev CER (%)"] == "5.00"
     assert cer["teacher"]["dev rel. red. (%)"] == "54.5"  # (11 - 5) / 11
@@ -219,12 +223,34 @@ def test_seed_mean_std_and_relative_reduction(produced):
     assert cer["student_guide_ctc"]["dev rel. red. (%)"] == "0.0"
     assert cer["student_guide_ctc"]["test rel. red. (%)"] == "-10.0"  # worse than the baseline
     assert wer["student_alone"]["dev WER (%)"] == "32.00 ± 2.83 [30.00–34.00]"
-    assert wer["student_sfmx_kd"]["dev rel. red. (%)"] == "10.9"  # (32 - 28.5) / 32 = 10.94 %
+    assert wer["student_sfmx_kd"]["dev rel. red. (%)"] == "10.9†"  # (32 - 28.5) / 32; seeds 28, 29 vs 30, 34
     assert wer["teacher"]["test rel. red. (%)"] == "14.3"  # (21 - 18) / 21
     entry = next(s for s in data["systems"] if s["name"] == "student_sfmx_kd")["metrics"]["cer"]["dev"]
     assert entry["values"] == [9.0, 9.4] and entry["n"] == 2
     assert math.isclose(entry["mean"], 9.2) and math.isclose(entry["std"], math.sqrt(0.08))
     assert math.isclose(entry["rel_reduction"], relative_reduction(11.0, 9.2))
+    assert entry["beyond_seed_spread"] is True
+    spread = {s["name"]: s["metrics"]["cer"]["test"]["beyond_seed_spread"] for s in data["systems"]}
+    # one seed on a side: no judgement; the baseline is not compared with itself
+    assert spread["student_sfmx_kd"] is False and spread["teacher"] is None and spread["student_alone"] is None
+    assert "† = beyond the seed spread" in md
+
+
+def test_reading_is_included_and_a_missing_one_is_an_error(tmp_path, monkeypatch, caplog):
+    exp = tmp_path / "exp"
+    make_run(exp, "student_alone", scores={"test": (8.0, 20.0)})
+    monkeypatch.chdir(tmp_path)
+    args = ["--exp_dir", "exp", "--systems", "student_alone", "--test_sets", "test", "--out", "RESULTS.md"]
+    assert main(args + ["--reading", "reading.md"]) != 0
+    assert "--reading reading.md does not exist: write the reading" in caplog.text
+    assert not (tmp_path / "RESULTS.md").exists()
+    (tmp_path / "reading.md").write_text("  \n")
+    assert main(args + ["--reading", "reading.md"]) != 0
+    assert "--reading reading.md is empty" in caplog.text
+    (tmp_path / "reading.md").write_text("KD helped by **3%**.\n")
+    assert main(args + ["--reading", "reading.md"]) == 0
+    md = (tmp_path / "RESULTS.md").read_text()
+    assert "\n## Reading\n\nKD helped by **3%**.\n\n## Per run\n" in md
 
 
 def test_parameters_and_training_time(produced):
@@ -418,3 +444,61 @@ def test_spike_timing_section_averages_seeds_and_links_plots(tmp_path, monkeypat
 
     assert main(["--exp_dir", "exp", "--systems", "teacher student_skd", "--test_sets", "dev", "--out", "R2.md"]) == 0
     assert "Spike timing" not in (tmp_path / "R2.md").read_text()  # without --align_set: no section
+
+
+def set_valid_cer(run_dir, cers, key="cer_ctc"):
+    """Rewrite exp/<run>/train.log so that epoch k reports valid <key> = cers[k-1] (plus a nan and the time)."""
+    lines = []
+    for line in (run_dir / "train.log").read_text().splitlines():
+        m = re.search(r"(\d+)epoch results", line)
+        if m:
+            line = line.replace("cer_ctc=0.123", f"{key}={cers[int(m.group(1)) - 1]}")
+        lines.append(line)
+    (run_dir / "train.log").write_text("\n".join(lines) + "\n")
+
+
+def test_valid_numbers_of_the_train_log(tmp_path):
+    log_file = tmp_path / "train.log"
+    log_file.write_text("\n".join(train_log_lines([("1 minute", "2.5 seconds")] * 2)) + "\n")
+    parsed = read_train_log(log_file)
+    # nan (loss_att, acc, ...) and the valid time are not numbers of the model
+    assert parsed.valid == {e: {"loss_ctc": 50.715, "cer_ctc": 0.123, "loss": 50.715} for e in (1, 2)}
+
+
+def test_validation_curves_follow_chains_and_selection_metrics(tmp_path, monkeypatch):
+    exp = tmp_path / "exp"
+    three = [("1 minute", "1 second")] * 3
+    for seed, cers in ((1, [0.6, 0.4, 0.3]), (2, [0.5, 0.4, 0.35])):
+        set_valid_cer(make_run(exp, f"student_alone_seed{seed}", seed=seed, epochs=three, scores={"dev": (30, 60)}),
+                      cers)
+    set_valid_cer(make_run(exp, "student_fpkd_stage1", model="kd_student", model_conf={"binary_kd_weight": 1.0},
+                           epochs=three, scores={"dev": (30, 60)}), [0.55, 0.4, 0.3])
+    set_valid_cer(make_run(exp, "student_fpkd_stage2", model="kd_student",
+                           model_conf={"binary_kd_weight": 1.0, "repr_kd_weight": 1.0},
+                           init_param="exp/student_fpkd_stage1/valid.cer_ctc.best.pth", epochs=three[:2],
+                           scores={"dev": (30, 60)}), [0.28, 0.27])
+    skd = make_run(exp, "student_skd", model="self_kd", model_conf={"skd_layer": 2}, epochs=three[:1],
+                   scores={"dev": (30, 60)})
+    config = yaml.safe_load((skd / "config.yaml").read_text())
+    config["best_model_criterion"] = [["valid", "cer_ctc_sub", "min"]]
+    (skd / "config.yaml").write_text(yaml.safe_dump(config))
+    with (skd / "train.log").open() as f:
+        text = f.read().replace("cer_ctc=0.123", "cer_ctc=0.2, cer_ctc_sub=0.45")
+    (skd / "train.log").write_text(text)
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["--exp_dir", "exp", "--systems", "student_alone student_fpkd_stage1 student_fpkd_stage2 student_skd",
+                 "--test_sets", "dev", "--baseline", "student_alone", "--out", "RESULTS.md"]) == 0
+    md = (tmp_path / "RESULTS.md").read_text()
+    assert "## Validation error by epoch\n\n![validation error by epoch](plots/valid_curves.png)" in md
+    assert "`cer_ctc`, `cer_ctc_sub`" in md
+    png = tmp_path / "plots" / "valid_curves.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
+
+    runs = {r.name: r for r in (load_run(exp, n, ["dev"], "greedy") for n in
+                                ("student_alone_seed1", "student_fpkd_stage2", "student_skd"))}
+    assert runs["student_alone_seed1"].valid_curve() == pytest.approx({1: 60.0, 2: 40.0, 3: 30.0})
+    # stage 2 continues stage 1's 3 epochs; SKD is judged by its sub-model
+    assert runs["student_fpkd_stage2"].valid_curve() == pytest.approx({4: 28.0, 5: 27.0})
+    assert runs["student_skd"].valid_curve() == pytest.approx({1: 45.0})
+    assert mean_curve([{1: 60.0, 2: 40.0, 3: 30.0}, {1: 50.0, 2: 40.0}]) == pytest.approx({1: 55.0, 2: 40.0})

@@ -48,6 +48,7 @@ align_set=""            # stage 13: the set of the spike-timing analysis (defaul
 align_args=""           # extra options for ctc_kd.bin.alignment, e.g. "--max_offset 5 --plot_utt <utt id>"
 main_metric=cer         # cer or wer: the metric the results table leads with
 results_title=""        # title of RESULTS.md
+results_reading=""      # a Markdown file with the reading of the results, included in RESULTS.md (e.g. local/reading.md)
 baseline=""             # the system relative error reductions refer to (default: the first student)
 python=python
 
@@ -470,7 +471,8 @@ if want 14; then
     $python -m ctc_kd.bin.results_table --exp_dir "$expdir" --systems "$bases" --test_sets "$test_sets" \
         --decoder "$decoder" --baseline "${baseline:-$(system_name "$(echo $student_configs | cut -d' ' -f1)")}" \
         --main_metric "$main_metric" --align_set "$align_set" --align_teacher "$teacher_name" \
-        --title "${results_title:-Results}" --command "$command_line" --out RESULTS.md
+        --title "${results_title:-Results}" --command "$command_line" \
+        ${results_reading:+--reading "$results_reading"} --out RESULTS.md
     log "wrote RESULTS.md"
 fi
 
