@@ -609,9 +609,33 @@ class Table:
                 "systems": systems}
 
 
+RECIPE_COMMANDS = "recipe_commands"  # exp/<run>/recipe_commands: each recipe call that trained (or resumed) the run
+
+
+def training_commands(rows: List[Row]) -> List[Tuple[str, List[str]]]:
+    """The recipe calls that trained the runs, in order of first use, each with the runs it trained."""
+    runs_of: Dict[str, List[str]] = {}
+    for row in rows:
+        for r in row.runs:
+            path = r.dir / RECIPE_COMMANDS
+            if not path.is_file():
+                continue
+            for command in dict.fromkeys(path.read_text(encoding="utf-8").splitlines()):
+                if command.strip():
+                    runs_of.setdefault(command.strip(), []).append(r.name)
+    return list(runs_of.items())
+
+
 def how_produced(commands: Sequence[str], table_command: str, date: str, env: dict, rows: List[Row]) -> List[str]:
     """The "How this was produced" section: commands, date, environment and the config of each run."""
-    lines = ["## How this was produced", "", "Command(s):", "", "```sh"]
+    trained = training_commands(rows)
+    lines = ["## How this was produced", ""]
+    if trained:
+        lines += [f"Training (each run's `{RECIPE_COMMANDS}`; a resumed run lists every call):", "", "```sh"]
+        for command, names in trained:
+            lines += [f"# {', '.join(names)}", command]
+        lines += ["```", ""]
+    lines += ["Command(s) of this table:" if trained else "Command(s):", "", "```sh"]
     lines += list(commands) if commands else ["# not recorded (give the recipe command with --command)"]
     lines += ["```", "", f"Table: `{table_command}`", "", f"Date: {date}", "", "Environment (of the table step):", ""]
     gpus = ", ".join(env["gpus"]) if env["gpus"] else "none"

@@ -502,3 +502,22 @@ def test_validation_curves_follow_chains_and_selection_metrics(tmp_path, monkeyp
     assert runs["student_fpkd_stage2"].valid_curve() == pytest.approx({4: 28.0, 5: 27.0})
     assert runs["student_skd"].valid_curve() == pytest.approx({1: 45.0})
     assert mean_curve([{1: 60.0, 2: 40.0, 3: 30.0}, {1: 50.0, 2: 40.0}]) == pytest.approx({1: 55.0, 2: 40.0})
+
+
+def test_training_commands_of_every_run_are_listed_once(tmp_path, monkeypatch):
+    exp = tmp_path / "exp"
+    first = "./asr_kd.sh --stage 10 --stop_stage 10 --systems student_alone"
+    resume = "./asr_kd.sh --stage 10 --systems student_alone --results_title 'Two words'"
+    for seed in (1, 2):
+        d = make_run(exp, f"student_alone_seed{seed}", seed=seed, scores={"dev": (30, 60)})
+        (d / "recipe_commands").write_text(first + "\n" + (resume + "\n" if seed == 2 else ""))
+    make_run(exp, "teacher", scores={"dev": (20, 50)})  # trained before commands were recorded
+    monkeypatch.chdir(tmp_path)
+    assert main(["--exp_dir", "exp", "--systems", "teacher student_alone", "--test_sets", "dev",
+                 "--command", "./asr_kd.sh --stage 14", "--out", "RESULTS.md"]) == 0
+    md = (tmp_path / "RESULTS.md").read_text()
+    section = md.split("## How this was produced\n", 1)[1]
+    assert section.startswith(
+        "\nTraining (each run's `recipe_commands`; a resumed run lists every call):\n\n```sh\n"
+        f"# student_alone_seed1, student_alone_seed2\n{first}\n# student_alone_seed2\n{resume}\n```\n\n"
+        "Command(s) of this table:\n\n```sh\n./asr_kd.sh --stage 14\n```\n")

@@ -42,6 +42,13 @@ def test_every_stage_and_every_method(recipe, sandbox_factory, shared_data):
     for png in ("posteriors.png", "offsets.png"):
         assert (sandbox / "exp" / "student_skd" / "alignment" / "dev" / png).read_bytes()[:4] == b"\x89PNG"
         assert (sandbox / "plots" / f"student_skd.dev.{png}").read_bytes()[:4] == b"\x89PNG"  # linked from the table
+    assert (sandbox / "plots" / "valid_curves.png").read_bytes()[:4] == b"\x89PNG"  # every run's dev error by epoch
+    assert "![validation error by epoch](plots/valid_curves.png)" in table
+    # the call that trained each run, quoted so that it pastes back into a shell
+    training = table.split("## How this was produced")[1].split("Command(s) of this table")[0]
+    trained_by = training.split("```sh\n# ", 1)[1].split("\n", 1)[0].split(", ")  # one run.sh call trained all
+    assert trained_by[0] == "teacher" and "student_fpkd_stage3" in trained_by, training
+    assert "\n./asr_kd.sh --fs 16000 " in training and "--results_title " in training
     if recipe == "yesno":  # enough data to learn: the teacher must actually recognise yes and no
         teacher_cer = float(table.split("## CER")[1].split("| teacher |")[1].split("|")[4])
         assert teacher_cer < 10.0

@@ -65,7 +65,7 @@ Options (default value, then what it is):
 $help_message
 EOF
 }
-command_line="$0 $*"
+command_line="$0$(printf ' %q' "$@")"  # quoted: it can be pasted back into a shell
 while [ $# -gt 0 ]; do
     case $1 in
         --help|-h) usage; exit 0 ;;
@@ -151,6 +151,7 @@ train_system() {
     [ -f "$config" ] || die "training config $config does not exist"
     mkdir -p "$dir"
     [ -e "$dir/checkpoint.pth" ] && log "resuming $dir from its checkpoint.pth"
+    echo "$command_line" >> "$dir/recipe_commands"  # the results table lists these under "How this was produced"
     local args=(--config "$config" --output_dir "$dir" --ngpu "$ngpu" --resume true "${token_args[@]}"
         --train_data_path_and_name_and_type "$data_feats/$train_sp/wav.scp,speech,sound"
         --train_data_path_and_name_and_type "$data_feats/$train_sp/text,text,text"
