@@ -4,6 +4,7 @@
 #   ./run.sh --stop_stage 9                         # data, teacher, teacher scores, teacher-output cache
 #   ./run.sh --stage 10 --stop_stage 10 --systems "student_alone"   # one system at a time (both seeds)
 #   ./run.sh --stage 11                             # decode, score, spike timing, RESULTS.md, export
+# RESULTS.md includes local/reading.md, the reading of the committed numbers: rewrite it for numbers of your own.
 set -euo pipefail
 
 # students: every method (asr_kd.sh's --student_configs default), FPKD stages chained (its --init_chain default);
@@ -20,4 +21,5 @@ set -euo pipefail
     --decoder greedy \
     --main_metric cer \
     --results_title "Cathy (1.1 h of one speaker): KD of a CTC conformer, 2 CPU cores" \
+    --results_reading local/reading.md \
     "$@"
