@@ -86,6 +86,8 @@ def plot_histogram(path: Path, summary: Mapping, clip: int = 10, heading: Option
         return "n/a" if value is None else f"{value * scale:.2f}{unit}"
 
     numbers = (f"{summary['teacher_spikes']} teacher spikes: mean |offset| {fmt(summary['mean_abs_offset'])} frames, "
-               f"exact {fmt(summary['exact_share'], 100, '%')}, missed {fmt(summary['miss_rate'], 100, '%')}")
+               f"exact {fmt(summary['exact_share'], 100, '%')}, "
+               f"within ±{summary['near_frames']} {fmt(summary['near_share'], 100, '%')}, "
+               f"missed {fmt(summary['miss_rate'], 100, '%')}")
     ax.set_title(f"{heading}\n{numbers}" if heading else numbers, fontsize=9)
     return save_png(fig, path)

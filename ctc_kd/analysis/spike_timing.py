@@ -16,8 +16,10 @@ and token list, blank id `blank`):
 - A teacher spike is a *miss* when the student has no spike of that token in the utterance, or, with max_offset,
   none within max_offset frames (|offset| > max_offset). Missed spikes have no offset.
 Over a data set (AlignmentTotals): teacher_spikes, student_spikes, matched, missed, exact (offset 0);
-mean_abs_offset and mean_offset over matched spikes; exact_share = exact / teacher_spikes and
-miss_rate = missed / teacher_spikes (over ALL teacher spikes); histogram {offset: count} of matched spikes. With no
+mean_abs_offset and mean_offset over matched spikes; exact_share = exact / teacher_spikes, near_share = near /
+teacher_spikes (near: |offset| <= NEAR_FRAMES) and miss_rate = missed / teacher_spikes (over ALL teacher spikes);
+histogram {offset: count} of matched spikes. The mean is pulled up by a few far matches (a token the student
+emits in another word); near_share says how many spikes sit within the shift CTC models commonly show. With no
 teacher spike the rates and means are None (not NaN).
 """
 from __future__ import annotations
@@ -29,6 +31,7 @@ from typing import Dict, Optional, Tuple
 import numpy as np
 
 NO_OFFSET = np.iinfo(np.int64).min  # offsets[i] of a missed teacher spike
+NEAR_FRAMES = 1  # a teacher spike counts as near when the student's is at most this many frames away
 
 
 def as_array(log_probs) -> np.ndarray:
@@ -115,6 +118,7 @@ class AlignmentTotals:
     student_spikes: int = 0
     matched: int = 0
     exact: int = 0
+    near: int = 0
     abs_offset_sum: int = 0
     offset_sum: int = 0
     histogram: Counter = field(default_factory=Counter)
@@ -127,6 +131,7 @@ class AlignmentTotals:
         self.student_spikes += len(result.student_frames)
         self.matched += len(offsets)
         self.exact += int((offsets == 0).sum())
+        self.near += int((np.abs(offsets) <= NEAR_FRAMES).sum())
         self.abs_offset_sum += int(np.abs(offsets).sum())
         self.offset_sum += int(offsets.sum())
         values, counts = np.unique(offsets, return_counts=True)
@@ -141,10 +146,12 @@ class AlignmentTotals:
         return {
             "utterances": self.utterances, "frames": self.frames,
             "teacher_spikes": self.teacher_spikes, "student_spikes": self.student_spikes,
-            "matched": self.matched, "missed": self.missed, "exact": self.exact,
+            "matched": self.matched, "missed": self.missed, "exact": self.exact, "near": self.near,
+            "near_frames": NEAR_FRAMES,
             "mean_abs_offset": _ratio(self.abs_offset_sum, self.matched),
             "mean_offset": _ratio(self.offset_sum, self.matched),
             "exact_share": _ratio(self.exact, self.teacher_spikes),
+            "near_share": _ratio(self.near, self.teacher_spikes),
             "miss_rate": _ratio(self.missed, self.teacher_spikes),
             "histogram": {str(k): self.histogram[k] for k in sorted(self.histogram)},
         }

@@ -40,6 +40,7 @@ DEFINITIONS = {
     "miss": "a teacher spike with no student spike of its token in the utterance (or none within max_offset)",
     "mean_abs_offset": "over matched teacher spikes",
     "exact_share": "teacher spikes with offset 0 / all teacher spikes",
+    "near_share": "teacher spikes with |offset| <= near_frames / all teacher spikes",
     "miss_rate": "missed teacher spikes / all teacher spikes",
 }
 
@@ -223,7 +224,9 @@ def analyse(args: argparse.Namespace) -> dict:
         path.write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
     log.info(f"wrote {out}/alignment.json, {POSTERIORS_PNG} ({plot_utt}), {HISTOGRAM_PNG}")
     log.info(f"{summary['teacher_spikes']} teacher spikes: mean |offset| {_fmt(summary['mean_abs_offset'])} frames, "
-             f"exact {_fmt(summary['exact_share'], 100)}%, missed {_fmt(summary['miss_rate'], 100)}%")
+             f"exact {_fmt(summary['exact_share'], 100)}%, "
+             f"within ±{summary['near_frames']} {_fmt(summary['near_share'], 100)}%, "
+             f"missed {_fmt(summary['miss_rate'], 100)}%")
     return info
 
 

@@ -29,6 +29,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import yaml
 
 from ctc_kd.analysis.curves import plot_valid_curves
+from ctc_kd.analysis.spike_timing import NEAR_FRAMES
 from ctc_kd.bin.run_info import TrainLog, count_parameters, environment, read_train_log
 from ctc_kd.data.cli import run
 
@@ -39,6 +40,7 @@ NA = "n/a"
 EXTERNAL_CHECKPOINT = "external.pth"  # as in ctc_kd.bin.experiment_info: a teacher trained elsewhere
 _SEED = re.compile(r"_seed(\d+)$")
 ALIGNMENT_COLUMNS = (("mean_abs_offset", "Mean abs. offset (frames)", 1.0), ("exact_share", "Exact (%)", 100.0),
+                     ("near_share", f"Within ±{NEAR_FRAMES} (%)", 100.0),
                      ("miss_rate", "Miss (%)", 100.0))  # key in alignment.json, column, scale
 
 
@@ -130,8 +132,7 @@ class Run:
         while run.parent and run.parent not in seen:
             seen.add(run.parent)
             parent = Run(run.parent, self.dir.parent / run.parent)
-            if (parent.dir / "config.yaml").is_file():
-                parent.config = yaml.safe_load((parent.dir / "config.yaml").read_text(encoding="utf-8")) or {}
+            parent.config = read_config(parent.dir / "config.yaml")
             if (parent.dir / "train.log").is_file():
                 total += read_train_log(parent.dir / "train.log").epochs
             run = parent
@@ -156,6 +157,13 @@ class Run:
             "scores": self.scores, "decode_info": self.decode_info, "alignment": self.alignment,
             "missing": self.missing,
         }
+
+
+def read_config(path: Path) -> Optional[dict]:
+    """A run's config.yaml as a dict ({} when empty), or None when the file is absent."""
+    if not path.is_file():
+        return None
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
 
 
 def _read_json(path: Path, what: str, missing: Dict[str, str], key: str) -> Optional[dict]:
@@ -184,8 +192,7 @@ def load_run(exp_dir: Path, name: str, test_sets: Sequence[str], decoder: str, a
     r.exists = True
     config_file = d / "config.yaml"
     if config_file.is_file():
-        with config_file.open(encoding="utf-8") as f:
-            r.config = yaml.safe_load(f) or {}
+        r.config = read_config(config_file)
         if r.seed is None and isinstance(r.config.get("seed"), int) and not m:
             r.seed = r.config["seed"]
     else:
@@ -535,7 +542,8 @@ class Table:
 
     def alignment_table(self) -> List[str]:
         head = ["System", "Method", "n", "Teacher spikes"] + [c for _, c, _ in ALIGNMENT_COLUMNS] + ["Plots"]
-        lines = ["| " + " | ".join(head) + " |", "|" + "|".join(["---", "---"] + ["---:"] * 5 + ["---"]) + "|"]
+        align = ["---", "---"] + ["---:"] * (2 + len(ALIGNMENT_COLUMNS)) + ["---"]
+        lines = ["| " + " | ".join(head) + " |", "|" + "|".join(align) + "|"]
         for row in self.alignment_rows():
             spikes = sorted({r.alignment["teacher_spikes"] for r in row.runs
                              if r.alignment is not None and isinstance(r.alignment.get("teacher_spikes"), int)})
@@ -549,10 +557,11 @@ class Table:
                      f"(`<exp>/<run>/alignment/{self.align_set}/alignment.json`, `python -m ctc_kd.bin.alignment`). "
                      "A spike is the first frame of a run of frames whose argmax is one non-blank token; each teacher "
                      "spike is paired with the nearest student spike of the same token. Mean abs. offset: frames "
-                     "between them, over paired teacher spikes; Exact: offset 0; Miss: no student spike of that "
-                     "token in the utterance (or within its max_offset); both in % of all teacher spikes. n > 1: "
-                     "mean ± sample standard deviation [min–max] over runs. Plots: one utterance's posteriors with "
-                     "the spikes, and the offset histogram.")]
+                     "between them, over paired teacher spikes (a few far pairings pull it up); Exact: offset 0; "
+                     f"Within ±{NEAR_FRAMES}: at most {NEAR_FRAMES} frame apart; Miss: no student spike of that "
+                     "token in the utterance (or within its max_offset); Exact, Within and Miss in % of all teacher "
+                     "spikes. n > 1: mean ± sample standard deviation [min–max] over runs. Plots: one utterance's "
+                     "posteriors with the spikes, and the offset histogram.")]
 
     def valid_curves(self) -> Dict[str, List[Dict[int, float]]]:
         return {row.name: [r.valid_curve() for r in row.runs] for row in self.rows}

@@ -55,6 +55,7 @@ def test_shifted_spikes():
     s = summary([(teacher, student)])
     assert s["mean_abs_offset"] == pytest.approx(4 / 3) and s["mean_offset"] == pytest.approx(-2 / 3)
     assert s["exact_share"] == pytest.approx(1 / 3) and s["miss_rate"] == 0.0
+    assert (s["near"], s["near_share"], s["near_frames"]) == (2, pytest.approx(2 / 3), 1)  # +1 and 0, not -3
     assert s["histogram"] == {"-3": 1, "0": 1, "1": 1}
 
 
@@ -68,6 +69,7 @@ def test_missing_token_counts_in_the_rates_not_in_the_mean():
     assert (s["teacher_spikes"], s["student_spikes"], s["matched"], s["missed"], s["exact"]) == (3, 2, 2, 1, 1)
     assert s["mean_abs_offset"] == 0.5  # (1 + 0) / 2 matched
     assert s["exact_share"] == pytest.approx(1 / 3) and s["miss_rate"] == pytest.approx(1 / 3)
+    assert s["near_share"] == pytest.approx(2 / 3)  # a miss is never near
 
 
 def test_different_tokens_never_match():
@@ -113,6 +115,7 @@ def test_empty_utterances_and_no_spikes():
     s = summary([([], []), ([0, 0, 0], [1, 0, 2])])
     assert (s["utterances"], s["frames"], s["teacher_spikes"], s["student_spikes"]) == (2, 3, 0, 2)
     assert s["mean_abs_offset"] is None and s["exact_share"] is None and s["miss_rate"] is None
+    assert s["near_share"] is None
     assert AlignmentTotals().summary()["mean_offset"] is None
 
 
@@ -126,6 +129,7 @@ def test_totals_over_utterances():
         (3, 17, 8, 7, 1, 4)
     assert s["mean_abs_offset"] == pytest.approx(5 / 7) and s["mean_offset"] == pytest.approx(-1 / 7)
     assert s["exact_share"] == 0.5 and s["miss_rate"] == 0.125
+    assert s["near"] == 6 and s["near_share"] == 0.75  # 0, 0, +1, 0, +1, 0 of 8
     assert s["histogram"] == {"-3": 1, "0": 4, "1": 2}
     assert list(s["histogram"]) == ["-3", "0", "1"]  # numeric order
 

@@ -94,6 +94,7 @@ def test_a_model_against_itself_is_exactly_aligned(setup):
     assert run(teacher, teacher, data, out, "--plot_utt", "cathy_arctic_a0001_1592748574", "--max_offset", "3") == 0
     info = json.loads((out / "alignment.json").read_text())
     assert info["exact_share"] == 1.0 and info["miss_rate"] == 0.0 and info["mean_abs_offset"] == 0.0
+    assert info["near_share"] == 1.0
     assert info["histogram"] == {"0": info["teacher_spikes"]} and info["max_offset"] == 3
     assert info["plot_utt"] == "cathy_arctic_a0001_1592748574"
 

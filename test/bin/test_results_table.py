@@ -394,7 +394,8 @@ def test_spike_timing_section_averages_seeds_and_links_plots(tmp_path, monkeypat
         d = make_run(exp, f"student_alone_seed{seed}", seed=seed, scores={"dev": (10.0, 30.0)})
         write_alignment(d, "dev", teacher_spikes=40, mean_abs_offset=offset, exact_share=exact, miss_rate=miss)
     d = make_run(exp, "student_skd", model="self_kd", model_conf={"skd_layer": 2}, scores={"dev": (9.0, 29.0)})
-    write_alignment(d, "dev", teacher_spikes=40, mean_abs_offset=0.25, exact_share=0.875, miss_rate=0.0)
+    write_alignment(d, "dev", teacher_spikes=40, mean_abs_offset=0.25, exact_share=0.875, near_share=0.95,
+                    miss_rate=0.0)
     make_run(exp, "student_fpkd_stage1", model="kd_student", model_conf={"binary_kd_weight": 1.0},
              scores={"dev": (9.5, 29.0)})
     d = make_run(exp, "student_guide_ctc", model="kd_student", model_conf={"guide_ctc_weight": 1.0},
@@ -422,8 +423,9 @@ def test_spike_timing_section_averages_seeds_and_links_plots(tmp_path, monkeypat
         "[offsets](plots/student_alone_seed2.dev.offsets.png)")
     assert (tmp_path / "plots" / "student_alone_seed2.dev.offsets.png").read_bytes() == b"\x89PNG\r\n\x1a\n"
     skd = rows["student_skd"]
-    assert (skd["Method"], skd["Mean abs. offset (frames)"], skd["Exact (%)"], skd["Miss (%)"]) == (
-        "SKD (block 2 of 4)", "0.25", "87.5", "0.0")
+    assert (skd["Method"], skd["Mean abs. offset (frames)"], skd["Exact (%)"], skd["Within ±1 (%)"],
+            skd["Miss (%)"]) == ("SKD (block 2 of 4)", "0.25", "87.5", "95.0", "0.0")
+    assert alone["Within ±1 (%)"].startswith("n/a")  # an alignment.json written before near_share: shown, not guessed
     assert skd["Plots"] == ("[posteriors](plots/student_skd.dev.posteriors.png) "
                             "[offsets](plots/student_skd.dev.offsets.png)")
     missing = rows["student_fpkd_stage1"]
