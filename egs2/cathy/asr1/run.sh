@@ -7,8 +7,14 @@
 # RESULTS.md includes local/reading.md, the reading of the committed numbers: rewrite it for numbers of your own.
 set -euo pipefail
 
-# students: every method (asr_kd.sh's --student_configs default), FPKD stages chained (its --init_chain default);
-# they read the teacher's outputs from stage 9's cache, every token kept (--cache_topk 0: the online losses exactly)
+# students: every method of the papers, FPKD stages chained, plus FPKD stages 2-3 without the learning-rate restart
+# (the _lowlr ablation); they read the teacher's outputs from stage 9's cache, every token kept (--cache_topk 0: the
+# online losses exactly)
+students="student_alone student_sfmx_kd student_guide_ctc student_blank_elim_kd
+    student_fpkd_stage1 student_fpkd_stage2 student_fpkd_stage3 student_fpkd_stage2_lowlr student_fpkd_stage3_lowlr
+    student_skd student_skd_blank_masked"
+chain="student_fpkd_stage2:student_fpkd_stage1 student_fpkd_stage3:student_fpkd_stage2
+    student_fpkd_stage2_lowlr:student_fpkd_stage1 student_fpkd_stage3_lowlr:student_fpkd_stage2_lowlr"
 ./asr_kd.sh \
     --fs 16000 \
     --train_set train --valid_set dev --test_sets "dev test" \
@@ -17,6 +23,8 @@ set -euo pipefail
     --min_sec 0.3 --max_sec 15 \
     --teacher_config conf/train_teacher.yaml \
     --teacher_mode cached --cache_topk 0 \
+    --student_configs "$(printf 'conf/train_%s.yaml ' $students)" \
+    --init_chain "$(echo $chain)" \
     --seeds "1 2" \
     --decoder greedy \
     --main_metric cer \
