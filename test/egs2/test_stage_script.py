@@ -1,4 +1,4 @@
-"""The stage script on the yesno recipe: resume after a kill, and bad input that stops the run and keeps the rest."""
+"""The stage script on the yesno recipe: resume after a kill, one seed alone, and bad input that stops the run."""
 import os
 import re
 import shutil
@@ -7,6 +7,7 @@ import subprocess
 import time
 
 import pytest
+import yaml
 from conftest import run_recipe
 
 pytestmark = pytest.mark.slow
@@ -52,6 +53,19 @@ def test_interrupted_training_resumes_from_its_checkpoint(yesno):
     assert epochs == list(range(1, 13)), f"each epoch once, none repeated: {epochs}"
     again = run_recipe(sandbox, "--stage", "7", "--stop_stage", "7", env=env).stdout
     assert "skip exp/teacher: trained already" in again
+
+
+def test_one_seed_of_a_system_trains_on_its_own(yesno):
+    """--systems <name>_seed<k> picks one seed, so that two cores can train the seeds of one system side by side."""
+    sandbox, env = yesno
+    run_recipe(sandbox, "--stop_stage", "6", env=env)
+    out = run_recipe(sandbox, "--stage", "10", "--stop_stage", "10", "--student_configs",
+                     "conf/train_student_alone.yaml", "--seeds", "1 2", "--systems", "student_alone_seed2",
+                     env=env).stdout
+    assert "skip student_alone_seed1: not in --systems" in out
+    exp = sandbox / "exp"
+    assert (exp / "student_alone_seed2" / ".done").exists() and not (exp / "student_alone_seed1").exists()
+    assert yaml.safe_load((exp / "student_alone_seed2" / "config.yaml").read_text())["seed"] == 2
 
 
 def test_missing_corpus_names_the_path_and_the_fix(yesno, tmp_path):
