@@ -30,10 +30,11 @@ def best_checkpoint(exp_dir) -> Path:
     epochs = sorted(exp_dir.glob("*epoch.pth"), key=lambda p: int(p.name.split("epoch")[0]))
     if epochs:
         return epochs[-1]
-    raise SystemExit(
-        f"ERROR: {exp_dir} has no selected checkpoint ({config.get('best_model_criterion')}) and no epoch.pth: "
-        "its training has not finished; re-run its training stage"
-    )
+    missing = f"ERROR: {exp_dir} has no selected checkpoint ({config.get('best_model_criterion')}) and no epoch.pth"
+    if (exp_dir / ".done").exists():
+        raise SystemExit(f"{missing}, though its training finished: only its results were kept (e.g. in a clone of "
+                         f"the repository); delete {exp_dir} and train it again")
+    raise SystemExit(f"{missing}: its training has not finished; re-run its training stage")
 
 
 def get(config, key) -> str:

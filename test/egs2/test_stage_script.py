@@ -56,7 +56,8 @@ def test_interrupted_training_resumes_from_its_checkpoint(yesno):
 
 
 def test_one_seed_of_a_system_trains_on_its_own(yesno):
-    """--systems <name>_seed<k> picks one seed, so that two cores can train the seeds of one system side by side."""
+    """--systems <name>_seed<k> picks one seed, so that two cores can train the seeds of one system side by side;
+    and a finished run whose model is not here (a clone keeps only results) is skipped by the stages that need it."""
     sandbox, env = yesno
     run_recipe(sandbox, "--stop_stage", "6", env=env)
     out = run_recipe(sandbox, "--stage", "10", "--stop_stage", "10", "--student_configs",
@@ -66,6 +67,14 @@ def test_one_seed_of_a_system_trains_on_its_own(yesno):
     exp = sandbox / "exp"
     assert (exp / "student_alone_seed2" / ".done").exists() and not (exp / "student_alone_seed1").exists()
     assert yaml.safe_load((exp / "student_alone_seed2" / "config.yaml").read_text())["seed"] == 2
+
+    # a clone of the repository keeps a run's results but not its model: decoding keeps them and says why
+    for model in (exp / "student_alone_seed2").glob("*.pth"):
+        model.unlink()
+    out = run_recipe(sandbox, "--stage", "11", "--stop_stage", "11", "--student_configs",
+                     "conf/train_student_alone.yaml", "--seeds", "1 2", "--systems", "student_alone_seed2",
+                     env=env).stdout
+    assert "skip student_alone_seed2: only its results are here, not its model" in out
 
 
 def test_missing_corpus_names_the_path_and_the_fix(yesno, tmp_path):

@@ -190,6 +190,17 @@ model_args() {
     fi
 }
 
+# A finished run whose model is not in this copy: the repository keeps only the text artefacts of its trainings
+# (train.log, hypotheses, scores), so stages that need the model skip it and keep those.
+results_only() {
+    local dir=$expdir/$1
+    [ -e "$dir/.done" ] && [ ! -e "$dir/export/model.pth" ] && ! compgen -G "$dir/*.pth" > /dev/null
+}
+skip_results_only() {
+    results_only "$1" || return 1
+    log "skip $1: only its results are here, not its model (delete $expdir/$1 to train it again)"
+}
+
 export_system() {
     local dir=$expdir/$1 args
     args=$(model_args "$1")
@@ -408,6 +419,8 @@ if want 10; then
         if [ -n "$parent" ]; then
             parent_dir=$expdir/$parent${name#"$(system_name "$config")"}
             [ -e "$parent_dir/.done" ] || die "$name starts from $parent_dir, which is not trained: list its config first"
+            ! results_only "${parent_dir#"$expdir"/}" || die "$name starts from $parent_dir, whose model is not here \
+(only its results): delete $parent_dir and train it again"
             extra+=(--init_param "$($python -m ctc_kd.bin.experiment_info init-param "$parent_dir" "$config")")
         fi
         train_system "$name" "$config" "${extra[@]}"
@@ -420,6 +433,7 @@ if want 11; then
     for name in $(all_systems); do
         selected "$name" || [ "$name" = "$teacher_name" ] || continue
         [ -e "$expdir/$name/.done" ] || { log "skip $name: not trained"; continue; }
+        skip_results_only "$name" && continue
         decode_system "$name"
     done
 fi
@@ -447,6 +461,7 @@ or give --align_set one of: $valid_set $test_sets"
         selected "$name" || continue
         dir=$expdir/$name
         [ -e "$dir/.done" ] || { log "skip $name: not trained"; continue; }
+        skip_results_only "$name" && continue
         export_system "$name"
         out=$dir/alignment/$align_set
         if [ -e "$out/alignment.json" ] && [ "$out/alignment.json" -nt "$dir/export/model.pth" ] \
@@ -484,6 +499,7 @@ if want 15; then
         selected "$name" || [ "$name" = "$teacher_name" ] || continue
         dir=$expdir/$name
         [ -e "$dir/.done" ] || continue
+        skip_results_only "$name" && continue
         zip=$dir/packed/$name.zip
         export_system "$name"
         if [ -e "$zip" ] && [ "$zip" -nt "$dir/export/model.pth" ]; then log "skip $zip: done"; continue; fi
