@@ -1,8 +1,8 @@
 """Decode a data dir with a trained model: fast batched greedy CTC, or stock ESPnet beam search; writes text + RTF.
 
 Writes OUTPUT_DIR/text (`<utt> <hypothesis text>`), OUTPUT_DIR/token, OUTPUT_DIR/token_int (sorted by utterance id) and
-OUTPUT_DIR/decode_info.json (decoder, its settings, num_utts, audio_seconds, decode_seconds, rtf, batch_size, device,
-threads), each file atomically; decode_info.json is written last. decode_seconds counts the model's work (frontend,
+OUTPUT_DIR/decode_info.json (decoder, its settings, params (trained parameters), num_utts, audio_seconds, decode_seconds,
+rtf, batch_size, device, threads), each file atomically; decode_info.json is written last. decode_seconds counts the model's work (frontend,
 encoder, search), not reading audio (read_seconds).
 
 Greedy: best-path CTC over length-sorted batches, padding-invariant (ctc_kd.inference.padding_mask), so every
@@ -33,6 +33,7 @@ import numpy as np
 import torch
 import yaml
 
+from ctc_kd.bin.run_info import count_parameters
 from ctc_kd.data.cli import run
 from ctc_kd.inference.device import inference_device
 from ctc_kd.data.datadir import DataDirError, atomic_path, read_kv, write_kv
@@ -305,6 +306,7 @@ def decode(args: argparse.Namespace) -> List[dict]:
     import_espnet_quietly()
     with tempfile.TemporaryDirectory(prefix="ctc_kd_decode.") as tmp:
         config_path, model_path = model_files(args, Path(tmp))
+        params = count_parameters(model_path)  # kept with the results: the model itself is not committed
         with open(config_path, encoding="utf-8") as f:
             config = yaml.safe_load(f)
         volume = (config.get("preprocessor_conf") or {}).get("speech_volume_normalize")
@@ -326,15 +328,17 @@ def decode(args: argparse.Namespace) -> List[dict]:
             wav_scp, lengths, sample_rate = audio_lengths(Path(data_dir), model_sample_rate(config))
             hyps, decode_seconds, read_seconds = run_decoder(decoder, wav_scp, lengths, args, device, volume)
             infos.append(write_info(args, settings, data_dir, output_dir, hyps, lengths, sample_rate,
-                                    decode_seconds, read_seconds, device))
+                                    decode_seconds, read_seconds, device, params))
     return infos
 
 
-def write_info(args, settings, data_dir, output_dir, hyps, lengths, sample_rate, decode_seconds, read_seconds, device):
+def write_info(args, settings, data_dir, output_dir, hyps, lengths, sample_rate, decode_seconds, read_seconds, device,
+               params):
     audio_seconds = sum(lengths.values()) / sample_rate
     info = {
         **settings,
         "model": args.model_dir or args.model_file,
+        "params": params,
         "data_dir": str(data_dir),
         "num_utts": len(hyps),
         "audio_seconds": audio_seconds,

@@ -215,16 +215,6 @@ def load_run(exp_dir: Path, name: str, test_sets: Sequence[str], decoder: str, a
     else:
         r.missing["time"] = f"`{log_file}` is missing"
         log.warning("%s is missing: training time shown as n/a", log_file)
-    model_file = d / "export" / "model.pth"
-    if model_file.is_file():
-        try:
-            r.params = count_parameters(model_file)
-        except Exception as e:  # a half-written or foreign file must not stop the table
-            r.missing["params"] = f"`{model_file}` is unreadable ({type(e).__name__})"
-            log.warning("%s is unreadable (%s): #Params shown as n/a", model_file, e)
-    else:
-        r.missing["params"] = f"`{model_file}` is missing (not exported yet)"
-        log.warning("%s is missing: #Params shown as n/a", model_file)
     for test_set in test_sets:
         out = d / f"decode_{decoder}" / test_set
         r.scores[test_set] = {}
@@ -247,6 +237,7 @@ def load_run(exp_dir: Path, name: str, test_sets: Sequence[str], decoder: str, a
             if info.get("decoder") not in (None, decoder):
                 log.warning("%s says decoder %s, but it is under decode_%s", out / "decode_info.json",
                             info.get("decoder"), decoder)
+    read_params(r)
     if align_set is not None:
         path = d / "alignment" / align_set / "alignment.json"
         r.alignment = _read_json(path, f"spike timing of {name} shown as n/a (stage 13: alignment analysis)",
@@ -254,6 +245,24 @@ def load_run(exp_dir: Path, name: str, test_sets: Sequence[str], decoder: str, a
         if r.alignment is not None and not r.alignment.get("teacher_spikes"):
             r.missing["alignment"] = f"`{path}` counts no teacher spikes: no offsets or rates"
     return r
+
+
+def read_params(r: Run) -> None:
+    """#Params of the export, or as decoding recorded it (a clone of the repository has the results, not the model)."""
+    model_file = r.dir / "export" / "model.pth"
+    if model_file.is_file():
+        try:
+            r.params = count_parameters(model_file)
+        except Exception as e:  # a half-written or foreign file must not stop the table
+            r.missing["params"] = f"`{model_file}` is unreadable ({type(e).__name__})"
+            log.warning("%s is unreadable (%s): #Params shown as n/a", model_file, e)
+        return
+    recorded = [info["params"] for info in r.decode_info.values() if isinstance(info.get("params"), int)]
+    if recorded:
+        r.params = recorded[0]
+        return
+    r.missing["params"] = f"`{model_file}` is missing (not exported yet) and no decode_info.json records #params"
+    log.warning("%s is missing and no decode_info.json records #params: #Params shown as n/a", model_file)
 
 
 # ---- rows: a system and its runs ----------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import torch
 import yaml
 
 from ctc_kd.bin.decode import main
+from ctc_kd.bin.run_info import count_parameters
 from ctc_kd.models.export import export_plain
 
 FILES = ("arctic_a0207_1592712443", "arctic_a0001_1592748574", "arctic_a0005_1592748459", "arctic_b0032_1592700689")
@@ -69,6 +70,7 @@ def test_greedy_from_an_export(data_dir, tmp_path):
     info, files = read_outputs(out)
     check_info(info, data_dir, "greedy", len(FILES))
     assert info["batch_size"] == 3 and info["beam_size"] is None
+    assert info["params"] == count_parameters(tmp_path / "export" / "model.pth") > 0  # kept with the results
     utts = sorted(f"cathy_{name}" for name in FILES)
     token_list = yaml.safe_load(config_path.read_text())["token_list"]
     for name in ("text", "token", "token_int"):
@@ -89,6 +91,7 @@ def test_beam_from_a_training_ctc_only(data_dir, tmp_path):
     info, files = read_outputs(out)
     check_info(info, data_dir, "beam", len(FILES))
     assert (info["beam_size"], info["batch_size"], info["ctc_weight"]) == (2, 1, 1.0)  # no decoder: CTC only
+    assert info["params"] == count_parameters(model_path)  # a plain CTC model: its export has the same weights
     assert len(files["token_int"]) == len(FILES)
     assert all(len(ids.split()) > 5 for ids in files["token_int"].values())
 

@@ -148,8 +148,12 @@ def produced(tmp_path_factory):
     make_run(exp, "student_fpkd_stage3", model="kd_student",
              model_conf={"binary_kd_weight": 1.0, "repr_kd_weight": 1.0, "fkl_weight": 1.0, "fkl_variant": "A"},
              epochs=[("1 minute", "0 seconds")] * 3, finished=None, done=False, scores={"dev": (9.5, None)})
-    make_run(exp, "student_skd", model="self_kd", blocks=8, model_conf={"skd_layer": 4, "skd_frames": "all"},
-             scores={"dev": (9.9, 29.0), "test": (8.1, 20.0)})
+    d = make_run(exp, "student_skd", model="self_kd", blocks=8, model_conf={"skd_layer": 4, "skd_frames": "all"},
+                 scores={"dev": (9.9, 29.0), "test": (8.1, 20.0)})
+    (d / "export" / "model.pth").unlink()  # as in a clone: the results without the model, #params kept by decoding
+    for test_set in ("dev", "test"):
+        info = d / "decode_greedy" / test_set / "decode_info.json"
+        info.write_text(json.dumps({**json.loads(info.read_text()), "params": 54321}))
     d = make_run(exp, "student_skd_blank_masked", model="self_kd", blocks=8,
                  model_conf={"skd_layer": 4, "skd_frames": "nonblank"},
                  scores={"dev": (9.9, 29.0), "test": (8.1, 20.0)})
@@ -271,6 +275,13 @@ def test_parameters_and_training_time(produced):
     assert per_run["student_alone_seed2"]["dev CER (%)"] == "12.00"
 
 
+def test_params_recorded_by_decoding_stand_in_for_a_missing_export(produced):
+    md, data, _ = produced
+    skd = {s["name"]: s for s in data["systems"]}["student_skd"]
+    assert skd["params"] == 54321 and "params" not in skd["runs"][0]["missing"]
+    assert table(md, "CER (%)")["student_skd"]["#Params (M)"] == "0.05"
+
+
 def test_missing_pieces_are_na_with_footnotes(produced):
     md, data, warnings = produced
     cer, wer = table(md, "CER (%)"), table(md, "WER (%)")
@@ -290,7 +301,8 @@ def test_missing_pieces_are_na_with_footnotes(produced):
     assert footnote(md, wer["student_fpkd_stage3"]["dev WER (%)"]).startswith(
         "`exp/student_fpkd_stage3/decode_greedy/dev/score_wer/score.json` is missing")
     assert footnote(md, cer["student_skd_blank_masked"]["#Params (M)"]) == (
-        "`exp/student_skd_blank_masked/export/model.pth` is missing (not exported yet)")
+        "`exp/student_skd_blank_masked/export/model.pth` is missing (not exported yet) and no decode_info.json "
+        "records #params")
     stage2_time = cer["student_fpkd_stage2"]["Training time (per run)"]
     assert stage2_time.startswith("0:01:10[^")
     assert footnote(md, stage2_time) == (
