@@ -532,21 +532,26 @@ class Table:
         """Links to each run's posteriors.png and offsets.png, copied beside RESULTS.md (exp/ is not committed)."""
         parts = []
         for r in row.runs:
+            if r.alignment is None:
+                continue
             folder = r.dir / "alignment" / str(self.align_set)
-            links = [f"[{label}]({self.published(folder / png, f'{r.name}.{self.align_set}.{png}')})"
-                     for label, png in (("posteriors", "posteriors.png"), ("offsets", "offsets.png"))
-                     if r.alignment is not None and (folder / png).is_file()]
+            pngs = (("posteriors", "posteriors.png"), ("offsets", "offsets.png"))
+            links = [f"[{label}]({link})" for label, png in pngs
+                     if (link := self.published(folder / png, f"{r.name}.{self.align_set}.{png}"))]
             if links and len(row.runs) > 1:
                 links.insert(0, f"seed {r.seed}:" if r.seed is not None else f"{r.name}:")
             if links:
                 parts.append(" ".join(links))
         return "; ".join(parts) or "—"
 
-    def published(self, source: Path, name: str) -> str:
-        """Copy a plot into plots/ beside RESULTS.md; the link to it, relative to RESULTS.md."""
+    def published(self, source: Path, name: str) -> Optional[str]:
+        """Copy a plot into plots/ beside RESULTS.md and link it (a clone has only the copy committed with the table)."""
         target = self.links_from / PLOTS_DIR / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, target)
+        if source.is_file():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+        elif not target.is_file():
+            return None
         return f"{PLOTS_DIR}/{name}"
 
     def alignment_table(self) -> List[str]:

@@ -456,6 +456,15 @@ def test_spike_timing_section_averages_seeds_and_links_plots(tmp_path, monkeypat
     assert systems["student_alone"]["runs"][0]["alignment"]["mean_abs_offset"] == 1.0
     assert "teacher/alignment" not in md  # the teacher is not compared with itself, nor warned about
 
+    for png in exp.glob("*/alignment/dev/*.png"):  # a clone: the PNGs only as the copies committed with the table
+        png.unlink()
+    (tmp_path / "plots" / "student_skd.dev.offsets.png").unlink()
+    assert main(["--exp_dir", "exp", "--systems", "teacher student_alone student_skd", "--test_sets", "dev",
+                 "--align_set", "dev", "--out", "RESULTS.md"]) == 0
+    rows = table((tmp_path / "RESULTS.md").read_text(), "Spike timing vs teacher (dev)")
+    assert rows["student_alone"]["Plots"] == alone["Plots"]
+    assert rows["student_skd"]["Plots"] == "[posteriors](plots/student_skd.dev.posteriors.png)"
+
     assert main(["--exp_dir", "exp", "--systems", "teacher student_skd", "--test_sets", "dev", "--out", "R2.md"]) == 0
     assert "Spike timing" not in (tmp_path / "R2.md").read_text()  # without --align_set: no section
 
