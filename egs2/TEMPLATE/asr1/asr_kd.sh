@@ -140,14 +140,18 @@ teacher_ready() {
     teacher_checkpoint=$(best_checkpoint "$teacher_dir")
 }
 
+# Whether exp/<name> is trained, said in the log when it is.
+skip_trained() {
+    local dir=$expdir/$1
+    [ -e "$dir/.done" ] || return 1
+    log "skip $dir: trained already (delete $dir/.done to train again; training resumes from its checkpoint)"
+}
+
 # Train one system with ESPnet's trainer (resumes from checkpoint.pth); writes exp/<name>/.done when finished.
 train_system() {
     local name=$1 config=$2; shift 2
     local dir=$expdir/$name
-    if [ -e "$dir/.done" ]; then
-        log "skip $dir: trained already (delete $dir/.done to train again; training resumes from its checkpoint)"
-        return 0
-    fi
+    skip_trained "$name" && return 0
     [ -f "$config" ] || die "training config $config does not exist"
     mkdir -p "$dir"
     [ -e "$dir/checkpoint.pth" ] && log "resuming $dir from its checkpoint.pth"
@@ -404,6 +408,7 @@ if want 10; then
     while read -r name config seed; do
         [ -n "$name" ] || continue
         selected "$name" || { log "skip $name: not in --systems"; continue; }
+        skip_trained "$name" && continue  # before the teacher and the parent, which a finished run no longer needs
         extra=(--seed "$seed")
         if [ "$($python -m ctc_kd.bin.experiment_info get "$config" model)" = kd_student ]; then
             teacher_ready  # only KD students need it: the student alone and SKD train without a teacher
