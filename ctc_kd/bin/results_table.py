@@ -325,6 +325,12 @@ class Row:
         return " / ".join(names) if names else None
 
     @property
+    def learning_rate(self) -> Optional[float]:
+        """The configured (peak) learning rate when every run has the same one."""
+        rates = {(r.config.get("optim_conf") or {}).get("lr") for r in self.runs if r.config is not None}
+        return rates.pop() if len(rates) == 1 and isinstance(next(iter(rates)), (int, float)) else None
+
+    @property
     def train_seconds(self) -> Optional[float]:
         times = [r.train_seconds for r in self.runs if r.train_seconds is not None]
         return statistics.fmean(times) if times else None
@@ -477,9 +483,14 @@ class Table:
         return ", ".join(dict.fromkeys(labels)) or self.decoder
 
     def method_cell(self, row: Row) -> str:
+        """The method, and its learning rate when it differs from the baseline's (an ablation of the schedule)."""
         method = row.method
-        return method if method is not None else NA + self.notes.mark(
-            self._run_reasons(row, "config") or [f"{row.name}: no runs found"])
+        if method is None:
+            return NA + self.notes.mark(self._run_reasons(row, "config") or [f"{row.name}: no runs found"])
+        base_lr = self.baseline.learning_rate if self.baseline is not None else None
+        if row.learning_rate is not None and base_lr is not None and row.learning_rate != base_lr:
+            method += f", lr {row.learning_rate:g}"
+        return method
 
     def metric_table(self, metric: str) -> List[str]:
         name = metric.upper()

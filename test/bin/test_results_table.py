@@ -352,6 +352,25 @@ def test_without_seed_grouping_and_with_partial_seeds(tmp_path, monkeypatch):
     assert rows["kd_seed1"]["Training time"] == "0:01:10"
 
 
+def test_a_learning_rate_other_than_the_baselines_is_named(tmp_path, monkeypatch):
+    """The FPKD schedule ablation has the method of the default chain; its learning rate tells the rows apart."""
+    exp = tmp_path / "exp"
+    fpkd2 = {"binary_kd_weight": 1.0, "repr_kd_weight": 1.0}
+    for name, model, conf, lr in (("student_alone", "espnet", {}, 0.003), ("fpkd2", "kd_student", fpkd2, 0.003),
+                                  ("fpkd2_lowlr", "kd_student", fpkd2, 0.001), ("no_lr", "kd_student", fpkd2, None)):
+        d = make_run(exp, name, model=model, model_conf=conf, scores={"dev": (10.0, 30.0)})
+        if lr is not None:
+            config = yaml.safe_load((d / "config.yaml").read_text())
+            (d / "config.yaml").write_text(yaml.safe_dump({**config, "optim_conf": {"lr": lr}}))
+    monkeypatch.chdir(tmp_path)
+    assert main(["--exp_dir", "exp", "--systems", "student_alone fpkd2 fpkd2_lowlr no_lr", "--test_sets", "dev",
+                 "--baseline", "student_alone", "--out", "R.md"]) == 0
+    methods = {name: row["Method"] for name, row in table((tmp_path / "R.md").read_text(), "CER (%)").items()}
+    assert methods["fpkd2"] == "FPKD stage 2 (binary KD + factorized hidden KD)"
+    assert methods["fpkd2_lowlr"] == "FPKD stage 2 (binary KD + factorized hidden KD), lr 0.001"
+    assert methods["no_lr"] == methods["fpkd2"]  # nothing to compare: no suffix
+
+
 def test_bad_baseline_is_an_error(tmp_path, caplog):
     (tmp_path / "exp").mkdir()
     rc = main(["--exp_dir", str(tmp_path / "exp"), "--systems", "a b", "--test_sets", "dev", "--baseline", "c",
