@@ -1,9 +1,9 @@
 """Decode a data dir with a trained model: fast batched greedy CTC, or stock ESPnet beam search; writes text + RTF.
 
-Writes OUTPUT_DIR/text (`<utt> <hypothesis text>`), OUTPUT_DIR/token, OUTPUT_DIR/token_int (sorted by utterance id) and
-OUTPUT_DIR/decode_info.json (decoder, its settings, params (trained parameters), num_utts, audio_seconds, decode_seconds,
-rtf, batch_size, device, threads), each file atomically; decode_info.json is written last. decode_seconds counts the model's work (frontend,
-encoder, search), not reading audio (read_seconds).
+Writes OUTPUT_DIR/text (`<utt> <hypothesis text>`), OUTPUT_DIR/token, OUTPUT_DIR/token_int (sorted by utterance id)
+and OUTPUT_DIR/decode_info.json (decoder, its settings, params (trained parameters), num_utts, audio_seconds,
+decode_seconds, rtf, batch_size, device, threads), each file atomically; decode_info.json is written last.
+decode_seconds counts the model's work (frontend, encoder, search), not reading audio (read_seconds).
 
 Greedy: best-path CTC over length-sorted batches, padding-invariant (ctc_kd.inference.padding_mask), so every
 hypothesis equals decoding the utterance alone. Beam: ESPnet's Speech2Text one utterance at a time; with

@@ -191,8 +191,8 @@ def load_run(exp_dir: Path, name: str, test_sets: Sequence[str], decoder: str, a
         return r
     r.exists = True
     config_file = d / "config.yaml"
-    if config_file.is_file():
-        r.config = read_config(config_file)
+    r.config = read_config(config_file)
+    if r.config is not None:
         if r.seed is None and isinstance(r.config.get("seed"), int) and not m:
             r.seed = r.config["seed"]
     else:
@@ -328,7 +328,10 @@ class Row:
     def learning_rate(self) -> Optional[float]:
         """The configured (peak) learning rate when every run has the same one."""
         rates = {(r.config.get("optim_conf") or {}).get("lr") for r in self.runs if r.config is not None}
-        return rates.pop() if len(rates) == 1 and isinstance(next(iter(rates)), (int, float)) else None
+        if len(rates) != 1:
+            return None
+        (rate,) = rates
+        return rate if isinstance(rate, (int, float)) else None
 
     @property
     def train_seconds(self) -> Optional[float]:
@@ -556,7 +559,7 @@ class Table:
         return "; ".join(parts) or "—"
 
     def published(self, source: Path, name: str) -> Optional[str]:
-        """Copy a plot into plots/ beside RESULTS.md and link it (a clone has only the copy committed with the table)."""
+        """Copy a plot into plots/ beside RESULTS.md and link it (a clone has only the copy committed there)."""
         target = self.links_from / PLOTS_DIR / name
         if source.is_file():
             target.parent.mkdir(parents=True, exist_ok=True)
