@@ -32,6 +32,7 @@ from ctc_kd.analysis.curves import plot_valid_curves
 from ctc_kd.analysis.spike_timing import NEAR_FRAMES
 from ctc_kd.bin.run_info import TrainLog, count_parameters, environment, read_train_log
 from ctc_kd.data.cli import run
+from ctc_kd.init.origin import initialised_from, pruned_blocks
 
 log = logging.getLogger(__name__)
 
@@ -59,12 +60,17 @@ def method_name(config: dict, system: str) -> str:
     """The Method column for a system's training config (model + which KD weights are > 0)."""
     model = config.get("model") or "espnet"
     conf = config.get("model_conf") or {}
+    origin = initialised_from(config)
+    origin = "the teacher" if origin == "teacher" else origin
     if model == "espnet":
+        if pruned_blocks(config):
+            return f"{origin}, layer-pruned to its first {pruned_blocks(config)} blocks (new CTC head, CTC fine-tuning)"
         return "teacher" if "teacher" in system.lower() else "student alone"
     if model == "self_kd":
         layer = conf.get("skd_layer", 6)
         blocks = (config.get("encoder_conf") or {}).get("num_blocks", 6)
         extra = ", blank-masked" if conf.get("skd_frames", "all") == "nonblank" else ""
+        extra += f", from {origin}" if origin else ""
         return f"SKD (block {layer} of {blocks}{extra})"
     if model != "kd_student":
         return str(model)
@@ -112,11 +118,7 @@ class Run:
     @property
     def parent(self) -> Optional[str]:
         """The exp folder this run was initialised from (ESPnet's init_param), e.g. an earlier FPKD stage."""
-        for spec in (self.config or {}).get("init_param") or []:
-            path = Path(str(spec).split(":", 1)[0])
-            if path.parent.name:
-                return path.parent.name
-        return None
+        return initialised_from(self.config) or None
 
     @property
     def selection_metric(self) -> str:
