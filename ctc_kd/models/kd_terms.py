@@ -180,6 +180,11 @@ def active_terms(terms: Sequence[TermConfig], epoch: Optional[int]) -> List[Term
     return [t for t in terms if t.active_at(epoch)]
 
 
+def hidden_term_names() -> List[str]:
+    """The registered terms with learned projections (what a child of another config may lack)."""
+    return [name for name, term in _REGISTRY.items() if term.needs == HIDDEN]
+
+
 def teacher_layers(terms: Sequence[TermConfig]) -> List[int]:
     """The teacher layers whose hidden states the terms distil, at any epoch (what the cache must hold)."""
     return sorted({layer for t in terms for layer in t.teacher_layers()})
@@ -202,8 +207,8 @@ FLAT_KEYS = {
 DEFAULT_TERMS = {"kd_student": {}, "self_kd": {"sfmx_kd": {"weight": 1.0}}}  # self_kd: the SPEC's skd_kl
 
 
-def kd_terms_of(model_conf: Mapping[str, Any], model: str) -> Tuple[Dict[str, Any], Dict[str, Any]]:
-    """(`kd_terms` mapping, model_conf without round 1's flat keys), the flat keys translated with a warning."""
+def kd_terms_of(model_conf: Mapping[str, Any], model: str, warn: bool = True) -> Tuple[Dict[str, Any], Dict[str, Any]]:
+    """(`kd_terms` mapping, model_conf without round 1's flat keys), the flat keys translated (with a warning)."""
     flat_keys = FLAT_KEYS.get(model, {})
     flat = {k: v for k, v in model_conf.items() if k in flat_keys}
     rest = {k: v for k, v in model_conf.items() if k not in flat_keys}
@@ -219,19 +224,20 @@ def kd_terms_of(model_conf: Mapping[str, Any], model: str) -> Tuple[Dict[str, An
         name, option = flat_keys[key]
         terms.setdefault(name, {"weight": 0.0})[option] = value
     terms = {name: options for name, options in terms.items() if float(options.get("weight") or 0.0) > 0}
-    logging.warning("model_conf keys %s are round 1's flat form; read as kd_terms: %s (write that instead: %s)",
+    log = logging.warning if warn else logging.debug
+    log("model_conf keys %s are round 1's flat form; read as kd_terms: %s (write that instead: %s)",
                     sorted(flat), terms, ", ".join(f"{k} -> kd_terms.{'.'.join(flat_keys[k])}" for k in sorted(flat)))
     rest["kd_terms"] = terms
     return terms, rest
 
 
-def config_terms(config: Mapping[str, Any]) -> List[TermConfig]:
+def config_terms(config: Mapping[str, Any], warn: bool = True) -> List[TermConfig]:
     """The KD terms of a whole training config (config.yaml of a run), flat keys translated, plugins imported."""
     model = config.get("model") or "espnet"
     if model not in DEFAULT_TERMS:
         return []
     import_plugins(config.get("kd_term_plugins"))
-    mapping, _ = kd_terms_of(config.get("model_conf") or {}, model)
+    mapping, _ = kd_terms_of(config.get("model_conf") or {}, model, warn)
     return parse_kd_terms(mapping, model=model)
 
 
@@ -282,20 +288,22 @@ def method_label(terms: Sequence[TermConfig]) -> str:
     """The Method cell of a kd_student: its terms, FPKD's stages named, later-starting terms with their epoch."""
     if not terms:
         return "KD student without KD terms (CTC only)"
-    starts = sorted({t.start_epoch for t in terms})
     names = [t.name for t in terms]
-    if len(starts) == 1 and not any(t.windowed for t in terms):
-        text = " + ".join(_with_weight(t) for t in terms)
+    if not any(t.windowed for t in terms):
         for stage in (1, 2, 3):
             if names == list(FPKD[:stage]):
-                return f"FPKD stage {stage} ({text})"
-        return text
+                return f"FPKD stage {stage} ({terms_text(terms)})"
+    return ("FPKD: " if sorted(names) == sorted(FPKD) else "") + terms_text(terms)
+
+
+def terms_text(terms: Sequence[TermConfig]) -> str:
+    """The terms' labels joined by +, and by → where later terms enter (with their first epoch)."""
+    starts = sorted({t.start_epoch for t in terms})
     steps = []
     for start in starts:
         group = " + ".join(_with_weight(t) for t in terms if t.start_epoch == start)
         steps.append(group if start == starts[0] else f"+ {group} (ep {start})")
-    prefix = "FPKD: " if sorted(names) == sorted(FPKD) else ""
-    return prefix + " → ".join(steps)
+    return " → ".join(steps)
 
 
 def frame_term_label(terms: Sequence[TermConfig]) -> str:
@@ -304,9 +312,7 @@ def frame_term_label(terms: Sequence[TermConfig]) -> str:
         options = terms[0].options
         extra = ", blank-masked" if options["frames"] == "nonblank" else ""
         return extra + (f", τ={float(options['temperature']):g}" if float(options["temperature"]) != 1.0 else "")
-    if not terms:
-        return ", no frame term"
-    return ", " + method_label(terms)
+    return ", " + terms_text(terms) if terms else ", no frame term"
 
 
 # ---- the terms -----------------------------------------------------------------------------------------------------
