@@ -6,6 +6,8 @@ from pathlib import Path
 
 import yaml
 
+from ctc_kd.models import kd_terms
+
 EXTERNAL_CHECKPOINT = "external.pth"  # exp/<teacher>/external.pth: a teacher trained elsewhere
 
 
@@ -56,12 +58,16 @@ def parent(name: str, chain: str) -> str:
 
 
 def init_param(parent_dir, child_config) -> str:
-    """ESPnet's --init_param for the child: the parent's best weights, minus projections the child lacks."""
+    """ESPnet's --init_param for the child: the parent's best weights, minus projections the child lacks.
+
+    ESPnet's init_param loads weights only: the child starts a new optimiser and learning-rate schedule.
+    """
     spec = str(best_checkpoint(parent_dir))
-    model_conf = load_yaml(child_config).get("model_conf") or {}
-    if not float(model_conf.get("repr_kd_weight", 0.0)) > 0:
-        spec += ":::repr_projections"
-    return spec
+    kept = {t.name for t in kd_terms.config_terms(load_yaml(child_config)) if t.term.needs == kd_terms.HIDDEN}
+    if not kept:
+        return spec + ":::kd_projections.,repr_projections."
+    dropped = [f"kd_projections.{name}." for name in kd_terms.hidden_term_names() if name not in kept]
+    return spec + (":::" + ",".join(dropped) if dropped else "")
 
 
 def import_teacher(model_file, config_file, exp_dir) -> None:
@@ -79,13 +85,12 @@ def import_teacher(model_file, config_file, exp_dir) -> None:
 
 
 def cache_layers(configs) -> str:
-    """The teacher layers the kd_student configs distil hidden states from (what stage 9 must cache)."""
+    """The teacher layers the kd_student configs distil hidden states from, at any epoch (what stage 9 must cache)."""
     layers = set()
     for config in configs:
         loaded = load_yaml(config)
-        model_conf = loaded.get("model_conf") or {}
-        if loaded.get("model") == "kd_student" and float(model_conf.get("repr_kd_weight", 0.0)) > 0:
-            layers |= {int(t) for _, t in model_conf.get("repr_layer_pairs", [[-1, -1]])}
+        if loaded.get("model") == "kd_student":
+            layers |= set(kd_terms.teacher_layers(kd_terms.config_terms(loaded, warn=False)))
     return " ".join(str(layer) for layer in sorted(layers))
 
 
