@@ -57,9 +57,9 @@ class DistillingASRModel(ESPnetASRModel):
         active = [t.name for t in self.active_kd_terms()]
         if active != self._announced:
             before = self._announced or []
-            changes = [f"entered: {', '.join(n for n in active if n not in before)}" if set(active) - set(before) else "",
-                       f"left: {', '.join(n for n in before if n not in active)}" if set(before) - set(active) else ""]
-            changes = "; ".join(c for c in changes if c)
+            entered, left = [n for n in active if n not in before], [n for n in before if n not in active]
+            changes = "; ".join(f"{what}: {', '.join(names)}" for what, names in (("entered", entered), ("left", left))
+                                if names)
             logging.info(f"epoch {epoch}: KD terms active: {', '.join(active) or 'none'}"
                          + (f" ({changes})" if changes else ""))
             self._announced = active

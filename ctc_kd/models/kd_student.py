@@ -76,8 +76,8 @@ class KDStudentModel(DistillingASRModel):
         """Load and check the teacher; keep it for online mode only. Returns its encoder width."""
         if not config or not model_file:
             raise ValueError(
-                "model_conf.kd_terms has a term but model_conf.teacher_config / teacher_model_file are not set: point them "
-                "at the teacher's exp/<teacher>/config.yaml and its selected checkpoint"
+                "model_conf.kd_terms has a term but model_conf.teacher_config / teacher_model_file are not set: point "
+                "them at the teacher's exp/<teacher>/config.yaml and its selected checkpoint"
             )
         teacher, teacher_args = load_teacher(config, model_file)
         check_teacher_fits_student(teacher, self, config, input_size=teacher_args.get("input_size"))

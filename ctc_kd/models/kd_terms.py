@@ -97,7 +97,8 @@ def register_kd_term(name: str, *, label: Union[str, Callable[[dict], str]], nee
         known = _REGISTRY.get(name)
         if known is not None and (known.function.__module__, known.function.__qualname__) != (
                 function.__module__, function.__qualname__):
-            raise ValueError(f"KD term {name!r} is already registered by {known.function.__module__}; pick another name")
+            raise ValueError(f"KD term {name!r} is already registered by {known.function.__module__}; "
+                             "pick another name")
         _REGISTRY[name] = KDTerm(name=name, function=function, label=label if callable(label) else (lambda _: label),
                                  needs=needs, options=options, check=check, self_kd=self_kd, frame_level=frame_level)
         return function
@@ -143,7 +144,8 @@ def parse_kd_terms(mapping: Optional[Mapping[str, Any]], *, model: str = "kd_stu
         given = dict(given or {})
         unknown = sorted(set(given) - set(WINDOW) - set(term.options))
         if unknown:
-            raise ValueError(f"{where}: unknown option(s) {unknown}; {name} takes {sorted(WINDOW) + sorted(term.options)}")
+            allowed = sorted(WINDOW) + sorted(term.options)
+            raise ValueError(f"{where}: unknown option(s) {unknown}; {name} takes {allowed}")
         settings = {**WINDOW, **term.options, **given}
         weight, start, end = settings.pop("weight"), settings.pop("start_epoch"), settings.pop("end_epoch")
         if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not math.isfinite(weight) or weight < 0:

@@ -29,8 +29,8 @@ def test_defaults_fill_every_option_and_terms_come_in_registration_order():
 
 @pytest.mark.parametrize("mapping, message", [
     ({"fkll": {}}, "model_conf.kd_terms: unknown KD term 'fkll'; the registered terms are \\['sfmx_kd', "),
-    ({"fkl": {"temprature": 2}}, "model_conf.kd_terms.fkl: unknown option\\(s\\) \\['temprature'\\]; fkl takes "
-                                 "\\['end_epoch', 'start_epoch', 'weight', 'blank_weight', 'temperature', 'variant'\\]"),
+    ({"fkl": {"temprature": 2}}, "model_conf.kd_terms.fkl: unknown option\\(s\\) \\['temprature'\\]; fkl takes \\['end_epoch', "
+                                 "'start_epoch', 'weight', 'blank_weight', 'temperature', 'variant'\\]"),
     ({"fkl": {"weight": -1}}, "kd_terms.fkl.weight must be a finite number >= 0"),
     ({"fkl": {"start_epoch": 0}}, "kd_terms.fkl.start_epoch must be an integer >= 1"),
     ({"fkl": {"start_epoch": 4, "end_epoch": 3}}, "kd_terms.fkl.end_epoch must be null .* >= start_epoch"),
