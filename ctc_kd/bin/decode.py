@@ -2,7 +2,8 @@
 
 Writes OUTPUT_DIR/text (`<utt> <hypothesis text>`), OUTPUT_DIR/token, OUTPUT_DIR/token_int (sorted by utterance id)
 and OUTPUT_DIR/decode_info.json (decoder, its settings, params (trained parameters), num_utts, audio_seconds,
-decode_seconds, rtf, batch_size, device, threads), each file atomically; decode_info.json is written last.
+decode_seconds, rtf, batch_size, device, threads; greedy also frames, blank_frames and blank_ratio, the share of
+encoder frames whose best-path label is blank), each file atomically; decode_info.json is written last.
 decode_seconds counts the model's work (frontend, encoder, search), not reading audio (read_seconds).
 
 Greedy: best-path CTC over length-sorted batches, padding-invariant (ctc_kd.inference.padding_mask), so every
@@ -239,11 +240,13 @@ def greedy_decoder(config_path, model_path, args, device):
     return GreedyCTCDecoder.from_files(config_path, model_path, device)
 
 
-def decode_greedy(decoder, wav_scp, lengths, args, device, volume) -> Tuple[dict, float, float]:
-    """Hypotheses {utt: (text, tokens, ids)}, decode seconds and read seconds of batched greedy decoding."""
+def decode_greedy(decoder, wav_scp, lengths, args, device, volume) -> Tuple[dict, float, float, dict]:
+    """Hypotheses {utt: (text, tokens, ids)}, decode and read seconds of batched greedy decoding, and the frame
+    counts (frames, blank_frames, blank_ratio: the share of frames whose best-path label is blank)."""
     from ctc_kd.inference.greedy import make_batches
 
     hyps, decode_seconds, read_seconds = {}, 0.0, 0.0
+    frames = {"frames": 0, "blank_frames": 0}
     batches = make_batches(lengths, args.batch_size, args.batch_bins)
     log.info(f"greedy CTC decoding of {len(lengths)} utterances in {len(batches)} batches on {device}")
     progress = Progress(len(lengths))
@@ -255,8 +258,11 @@ def decode_greedy(decoder, wav_scp, lengths, args, device, volume) -> Tuple[dict
         results = decoder.decode_batch(speech)
         decode_seconds += time.perf_counter() - start
         hyps.update((utt, (h.text, h.token, h.token_int)) for utt, h in zip(batch, results))
+        frames["frames"] += sum(h.frames for h in results)
+        frames["blank_frames"] += sum(h.blank_frames for h in results)
         progress.add(len(batch))
-    return hyps, decode_seconds, read_seconds
+    frames["blank_ratio"] = frames["blank_frames"] / frames["frames"] if frames["frames"] else None
+    return hyps, decode_seconds, read_seconds, frames
 
 
 def beam_decoder(config_path, model_path, args, device):
@@ -268,8 +274,9 @@ def beam_decoder(config_path, model_path, args, device):
     )
 
 
-def decode_beam(speech2text, wav_scp, lengths, args, device, volume) -> Tuple[dict, float, float]:
-    """Hypotheses, decode seconds and read seconds of ESPnet's Speech2Text, one utterance at a time."""
+def decode_beam(speech2text, wav_scp, lengths, args, device, volume) -> Tuple[dict, float, float, dict]:
+    """Hypotheses, decode seconds and read seconds of ESPnet's Speech2Text, one utterance at a time (no frame
+    counts: the search does not expose its best path)."""
     from espnet.nets.pytorch_backend.transformer.subsampling import TooShortUttError
 
     log.info(f"Speech2Text beam search (beam {args.beam_size}, ctc_weight {args.ctc_weight}) of {len(lengths)} "
@@ -290,7 +297,7 @@ def decode_beam(speech2text, wav_scp, lengths, args, device, volume) -> Tuple[di
         decode_seconds += time.perf_counter() - start
         hyps[utt] = (text if text is not None else " ".join(token), token, token_int)
         progress.add(1)
-    return hyps, decode_seconds, read_seconds
+    return hyps, decode_seconds, read_seconds, {}
 
 
 def decode(args: argparse.Namespace) -> List[dict]:
@@ -326,14 +333,14 @@ def decode(args: argparse.Namespace) -> List[dict]:
         infos = []
         for data_dir, output_dir in zip(args.data_dir, args.output_dir):
             wav_scp, lengths, sample_rate = audio_lengths(Path(data_dir), model_sample_rate(config))
-            hyps, decode_seconds, read_seconds = run_decoder(decoder, wav_scp, lengths, args, device, volume)
+            hyps, decode_seconds, read_seconds, frames = run_decoder(decoder, wav_scp, lengths, args, device, volume)
             infos.append(write_info(args, settings, data_dir, output_dir, hyps, lengths, sample_rate,
-                                    decode_seconds, read_seconds, device, params))
+                                    decode_seconds, read_seconds, device, params, frames))
     return infos
 
 
 def write_info(args, settings, data_dir, output_dir, hyps, lengths, sample_rate, decode_seconds, read_seconds, device,
-               params):
+               params, frames):
     audio_seconds = sum(lengths.values()) / sample_rate
     info = {
         **settings,
@@ -347,6 +354,7 @@ def write_info(args, settings, data_dir, output_dir, hyps, lengths, sample_rate,
         "rtf": decode_seconds / audio_seconds if audio_seconds else None,
         "device": device,
         "threads": torch.get_num_threads(),
+        **frames,
     }
     write_outputs(Path(output_dir), hyps, info)
     log.info(f"{args.decoder}: {len(hyps)} utterances of {data_dir}, {audio_seconds:.1f} s of audio decoded in "

@@ -73,6 +73,17 @@ def _architecture_problems(parent: dict, child: dict, prune: bool, token_list, s
     return problems
 
 
+def _left_out_projections(child: dict) -> str:
+    """The spec's exclude part: the learned projections of hidden-state KD terms the child does not use."""
+    from ctc_kd.models import kd_terms  # imports ESPnet: only the questions that need the registry pay for it
+
+    kept = {t.name for t in kd_terms.config_terms(child) if t.term.needs == kd_terms.HIDDEN}
+    if not kept:
+        return ":::kd_projections.,repr_projections."
+    dropped = [f"kd_projections.{name}." for name in kd_terms.hidden_term_names() if name not in kept]
+    return ":::" + ",".join(dropped) if dropped else ""
+
+
 def init_param(parent_dir, child_config, token_list=None, stats_file=None, sub_head="copy") -> list:
     """ESPnet's --init_param specs for the child: the parent's best weights, checked to fit the child's architecture.
 
@@ -80,6 +91,7 @@ def init_param(parent_dir, child_config, token_list=None, stats_file=None, sub_h
     pruned weights are written beside the parent's checkpoint). An SKD child of a model without a sub-head gets as
     sub-head a copy of the trained CTC head (sub_head="copy": block l then starts as the layer-pruned model with
     the full model's head) or a new one ("new"). Projections of hidden-state KD are left out when the child has none.
+    ESPnet's init_param loads weights only: the child starts a new optimiser and learning-rate schedule.
     """
     from ctc_kd.init.architecture import encoder_blocks
 
@@ -110,11 +122,7 @@ def init_param(parent_dir, child_config, token_list=None, stats_file=None, sub_h
             return [str(write_pruned(checkpoint, encoder_blocks(child)))]
         except ValueError as e:
             raise SystemExit(f"ERROR: {child_config}: {e}") from None
-    spec = str(checkpoint)
-    model_conf = child.get("model_conf") or {}
-    if not float(model_conf.get("repr_kd_weight", 0.0)) > 0:
-        spec += ":::repr_projections"
-    specs = [spec]
+    specs = [str(checkpoint) + _left_out_projections(child)]
     if child.get("model") == "self_kd" and parent.get("model") != "self_kd" and sub_head == "copy":
         specs.append(f"{checkpoint}:ctc:sub_ctc")
     return specs
@@ -135,13 +143,14 @@ def import_teacher(model_file, config_file, exp_dir) -> None:
 
 
 def cache_layers(configs) -> str:
-    """The teacher layers the kd_student configs distil hidden states from (what stage 9 must cache)."""
+    """The teacher layers the kd_student configs distil hidden states from, at any epoch (what stage 9 must cache)."""
+    from ctc_kd.models import kd_terms
+
     layers = set()
     for config in configs:
         loaded = load_yaml(config)
-        model_conf = loaded.get("model_conf") or {}
-        if loaded.get("model") == "kd_student" and float(model_conf.get("repr_kd_weight", 0.0)) > 0:
-            layers |= {int(t) for _, t in model_conf.get("repr_layer_pairs", [[-1, -1]])}
+        if loaded.get("model") == "kd_student":
+            layers |= set(kd_terms.teacher_layers(kd_terms.config_terms(loaded, warn=False)))
     return " ".join(str(layer) for layer in sorted(layers))
 
 

@@ -33,6 +33,7 @@ from ctc_kd.analysis.spike_timing import NEAR_FRAMES
 from ctc_kd.bin.run_info import TrainLog, count_parameters, environment, read_train_log
 from ctc_kd.data.cli import run
 from ctc_kd.init.origin import initialised_from, pruned_blocks
+from ctc_kd.models import kd_terms
 
 log = logging.getLogger(__name__)
 
@@ -46,50 +47,29 @@ ALIGNMENT_COLUMNS = (("mean_abs_offset", "Mean abs. offset (frames)", 1.0), ("ex
 
 
 # ---- method names from configs ------------------------------------------------------------------------------------
-def _weight(model_conf: dict, term: str) -> float:
-    """A KD term's weight in model_conf (absent or null: 0)."""
-    return float(model_conf.get(f"{term}_weight") or 0.0)
-
-
-def _term(label: str, weight: float) -> str:
-    """A term's label, with its weight when not 1."""
-    return label if weight == 1.0 else f"{label} ×{weight:g}"
-
-
 def method_name(config: dict, system: str) -> str:
-    """The Method column for a system's training config (model + which KD weights are > 0)."""
+    """The Method column for a system's training config (the KD terms' labels come from their registry)."""
     model = config.get("model") or "espnet"
-    conf = config.get("model_conf") or {}
     origin = initialised_from(config)
     origin = "the teacher" if origin == "teacher" else origin
     if model == "espnet":
         if pruned_blocks(config):
-            return f"{origin}, layer-pruned to its first {pruned_blocks(config)} blocks (new CTC head, CTC fine-tuning)"
+            blocks = "block" if pruned_blocks(config) == 1 else f"{pruned_blocks(config)} blocks"
+            return f"{origin}, layer-pruned to its first {blocks} (new CTC head, CTC fine-tuning)"
         return "teacher" if "teacher" in system.lower() else "student alone"
-    if model == "self_kd":
-        layer = conf.get("skd_layer", 6)
-        blocks = (config.get("encoder_conf") or {}).get("num_blocks", 6)
-        extra = ", blank-masked" if conf.get("skd_frames", "all") == "nonblank" else ""
-        extra += f", from {origin}" if origin else ""
-        return f"SKD (block {layer} of {blocks}{extra})"
-    if model != "kd_student":
+    if model not in ("self_kd", "kd_student"):
         return str(model)
-    w = {t: _weight(conf, t) for t in ("sfmx_kd", "guide_ctc", "binary_kd", "repr_kd", "fkl")}
-    fkl = "FKL" if conf.get("fkl_variant", "A") == "A" else f"FKL (variant {conf['fkl_variant']})"
-    sfmx = "blank-eliminated KD" if conf.get("sfmx_kd_frames", "all") == "nonblank" else "Sfmx-KD"
-    if float(conf.get("sfmx_kd_temperature", 1.0)) != 1.0:
-        sfmx += f" (τ={float(conf['sfmx_kd_temperature']):g})"
-    labels = {"sfmx_kd": sfmx, "guide_ctc": "Guide-CTC", "binary_kd": "binary KD", "repr_kd": "factorized hidden KD",
-              "fkl": fkl}
-    used = [t for t in labels if w[t] > 0]
-    if not used:
-        return "KD student without KD terms (CTC only)"
-    terms = " + ".join(_term(labels[t], w[t]) for t in used)
-    fpkd = ["binary_kd", "repr_kd", "fkl"]
-    for stage in (1, 2, 3):
-        if used == fpkd[:stage]:
-            return f"FPKD stage {stage} ({terms})"
-    return terms
+    try:
+        terms = kd_terms.config_terms(config, warn=False)
+    except ValueError as error:
+        log.warning("%s: %s", system, error)
+        return f"{model} (KD terms unreadable: {error})"
+    if model == "self_kd":
+        layer = (config.get("model_conf") or {}).get("skd_layer", 6)
+        blocks = (config.get("encoder_conf") or {}).get("num_blocks", 6)
+        start = f", from {origin}" if origin else ""
+        return f"SKD (block {layer} of {blocks}{kd_terms.frame_term_label(terms)}{start})"
+    return kd_terms.method_label(terms)
 
 
 # ---- one run: one exp/<system> folder -------------------------------------------------------------------------------

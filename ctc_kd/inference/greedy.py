@@ -17,12 +17,18 @@ Audio = Union[np.ndarray, torch.Tensor]
 
 @dataclass
 class Hypothesis:
-    """One utterance's greedy result; `posteriors` (frames x vocabulary CTC log-posteriors) only on request."""
+    """One utterance's greedy result; `posteriors` (frames x vocabulary CTC log-posteriors) only on request.
+
+    `frames` and `blank_frames` count its encoder frames and those whose best-path label is blank: how sparse the
+    model's CTC output is (the regime blank-aware KD methods assume).
+    """
 
     token_int: List[int]
     token: List[str]
     text: str
     posteriors: Optional[np.ndarray] = None
+    frames: int = 0
+    blank_frames: int = 0
 
 
 def collapse(ids: torch.Tensor, lengths: torch.Tensor, blank: int = 0) -> List[List[int]]:
@@ -132,12 +138,16 @@ class GreedyCTCDecoder:
         if isinstance(encoded, tuple):  # intermediate CTC outputs ride along
             encoded = encoded[0]
         logits = self.model.ctc.ctc_lo(encoded)
-        token_ints = collapse(logits.argmax(dim=-1), encoded_lengths, self.blank)
+        best_path = logits.argmax(dim=-1)
+        token_ints = collapse(best_path, encoded_lengths, self.blank)
+        valid = torch.arange(best_path.size(1), device=best_path.device)[None, :] < encoded_lengths[:, None]
+        blank_frames = ((best_path == self.blank) & valid).sum(dim=1).tolist()
         log_probs = logits.log_softmax(dim=-1).cpu().numpy() if posteriors else None
         hyps = []
         for i, token_int in enumerate(token_ints):
             token, text = self.convert(token_int)
-            hyp = Hypothesis(token_int, token, text if text is not None else " ".join(token))
+            hyp = Hypothesis(token_int, token, text if text is not None else " ".join(token),
+                             frames=int(encoded_lengths[i]), blank_frames=int(blank_frames[i]))
             if posteriors:
                 hyp.posteriors = log_probs[i, : int(encoded_lengths[i])].copy()
             hyps.append(hyp)

@@ -1,11 +1,18 @@
-"""ESPnet ASR models that train students: distilled from a frozen teacher, or self-distilled."""
-from ctc_kd.espnet_import import import_espnet_quietly
+"""ESPnet ASR models that train students: distilled from a frozen teacher, or self-distilled.
 
-import_espnet_quietly()
+The models are imported on first use, so that `ctc_kd.models.kd_terms` (asked by the results table and the stage
+script's helpers) does not import ESPnet.
+"""
+import importlib
 
-from ctc_kd.models.kd_student import KDStudentModel  # noqa: E402
-from ctc_kd.models.self_kd import SelfKDModel  # noqa: E402
-
-MODELS = {"kd_student": KDStudentModel, "self_kd": SelfKDModel}
+_MODELS = {"KDStudentModel": "ctc_kd.models.kd_student", "SelfKDModel": "ctc_kd.models.self_kd"}
 
 __all__ = ["KDStudentModel", "MODELS", "SelfKDModel"]
+
+
+def __getattr__(name: str):
+    if name in _MODELS:
+        return getattr(importlib.import_module(_MODELS[name]), name)
+    if name == "MODELS":
+        return {"kd_student": __getattr__("KDStudentModel"), "self_kd": __getattr__("SelfKDModel")}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

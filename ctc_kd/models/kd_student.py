@@ -6,22 +6,25 @@ import torch
 
 from ctc_kd import losses
 from ctc_kd.cache.format import POSTERIORS, hidden_name, unpack_batch
-from ctc_kd.models.hidden_taps import ENCODER_OUTPUT, BlockOutputTaps
+from ctc_kd.models import kd_terms as registry
+from ctc_kd.models.hidden_taps import BlockOutputTaps
 from ctc_kd.models.teacher_outputs import TeacherOutputs
 from ctc_kd.teacher import check_teacher_fits_student, load_teacher
 from ctc_kd.models.base import DistillingASRModel
 
-KD_TERMS = ("sfmx_kd", "guide_ctc", "binary_kd", "repr_kd", "fkl")
 TEACHER_MODES = ("online", "cached")
 MAX_FRAME_SLACK = 2  # frames ESPnet's subsampling mask may add to an utterance in a padded batch
 
 
 class KDStudentModel(DistillingASRModel):
-    """Loss = (hybrid) CTC + sum_k weight_k * KD term_k; the teacher is frozen, outside the module tree.
+    """Loss = (hybrid) CTC + sum_k weight_k * scale * KD term_k over the terms active this epoch; frozen teacher.
 
+    The terms come from `kd_terms` (see ctc_kd.models.kd_terms); scale puts them on CTC's scale (`kd_scale`).
     The teacher is held as a plain attribute, not a submodule, so it is in no state_dict (checkpoints and
     exported models hold the student only), no optimizer and no DDP bucket; `_apply` still moves it with the
-    student between devices and dtypes. The learned projections of hidden-state KD are training-only.
+    student between devices and dtypes. The learned projections of hidden-state terms are training-only; while
+    their term is outside its epoch window they stay in the graph at zero weight, so DDP needs no
+    `--unused_parameters`.
     """
 
     def __init__(
@@ -29,45 +32,17 @@ class KDStudentModel(DistillingASRModel):
         *,
         teacher_config: Optional[str] = None,
         teacher_model_file: Optional[str] = None,
-        sfmx_kd_weight: float = 0.0,
-        sfmx_kd_temperature: float = 1.0,
-        sfmx_kd_frames: str = "all",
-        guide_ctc_weight: float = 0.0,
-        binary_kd_weight: float = 0.0,
-        binary_kd_temperature: float = 1.0,
-        repr_kd_weight: float = 0.0,
-        repr_layer_pairs: Sequence[Sequence[int]] = ((ENCODER_OUTPUT, ENCODER_OUTPUT),),
-        repr_nonblank_weight: float = 1.0,
-        repr_blank_weight: float = 1.0,
-        fkl_weight: float = 0.0,
-        fkl_temperature: float = 1.0,
-        fkl_variant: str = "A",
-        fkl_blank_weight: float = 1.0,
+        kd_terms: Optional[dict] = None,
+        kd_scale: str = "utterance",
         frame_rule: str = "argmax",
         blank_threshold: float = 0.5,
         teacher_mode: str = "online",
         **espnet_kwargs,
     ):
+        flat_keys = self.pop_flat_keys("kd_student", espnet_kwargs)
         super().__init__(**espnet_kwargs)
-        self.weights = {
-            "sfmx_kd": sfmx_kd_weight,
-            "guide_ctc": guide_ctc_weight,
-            "binary_kd": binary_kd_weight,
-            "repr_kd": repr_kd_weight,
-            "fkl": fkl_weight,
-        }
-        if any(w < 0 for w in self.weights.values()):
-            raise ValueError(f"KD weights must be >= 0: {self.weights}")
-        if sfmx_kd_frames not in ("all", "nonblank") or fkl_variant not in ("A", "B"):
-            raise ValueError(
-                f"sfmx_kd_frames must be all|nonblank and fkl_variant A|B, got {sfmx_kd_frames}, {fkl_variant}")
+        self.configure_kd_terms("kd_student", kd_terms, kd_scale, flat_keys)
         self.frame_options = {"blank_id": self.blank_id, "frame_rule": frame_rule, "blank_threshold": blank_threshold}
-        self.sfmx_kd_options = {"temperature": sfmx_kd_temperature, "frames": sfmx_kd_frames}
-        self.binary_kd_options = {"temperature": binary_kd_temperature}
-        self.fkl_options = {"temperature": fkl_temperature, "variant": fkl_variant, "blank_weight": fkl_blank_weight}
-        self.repr_options = {"nonblank_weight": repr_nonblank_weight, "blank_weight": repr_blank_weight}
-        self.repr_layer_pairs: List[Tuple[int, int]] = [(int(s), int(t)) for s, t in repr_layer_pairs]
-
         if teacher_mode not in TEACHER_MODES:
             raise ValueError(f"teacher_mode must be one of {TEACHER_MODES}, got {teacher_mode!r}")
         self.teacher_mode = teacher_mode
@@ -75,22 +50,34 @@ class KDStudentModel(DistillingASRModel):
         object.__setattr__(self, "teacher", None)
         self._precomputed_feats = None
         self.teacher_taps = None
-        self.student_taps = BlockOutputTaps(self.encoder, [s for s, _ in self._active_pairs()])
-        self.distils = any(w > 0 for w in self.weights.values())
+        self.hidden_terms = [t for t in self.kd_terms if t.term.needs == registry.HIDDEN]
+        self.student_taps = BlockOutputTaps(self.encoder, [s for t in self.hidden_terms for s in t.student_layers()])
+        self.distils = bool(self.kd_terms)
         if self.distils:
             teacher_width = self._attach_teacher(teacher_config, teacher_model_file)
-        if self.weights["repr_kd"] > 0:
+            self._warn_time_warp()
+        if self.hidden_terms:
             # ESPnet encoders keep one width through all their blocks
             widths = (self.encoder.output_size(), teacher_width)
-            self.repr_projections = torch.nn.ModuleList(torch.nn.Linear(*widths) for _ in self.repr_layer_pairs)
+            self.kd_projections = torch.nn.ModuleDict({
+                t.name: torch.nn.ModuleList(torch.nn.Linear(*widths) for _ in t.options["layer_pairs"])
+                for t in self.hidden_terms})
+
+    def _warn_time_warp(self) -> None:
+        if getattr(self.specaug, "time_warp", None) is not None and any(t.term.frame_level for t in self.kd_terms):
+            logging.warning(
+                "specaug_conf.apply_time_warp is on: time warp shifts the student's frames against the teacher's "
+                "frame-level targets (the teacher reads the features before SpecAugment), so every frame-level KD "
+                "term compares misaligned frames; set specaug_conf.apply_time_warp: false for every student of the "
+                "comparison (the student alone too, so that they stay comparable)")
 
     # ---- the teacher -------------------------------------------------------------------------------------------
     def _attach_teacher(self, config: Optional[str], model_file: Optional[str]) -> int:
         """Load and check the teacher; keep it for online mode only. Returns its encoder width."""
         if not config or not model_file:
             raise ValueError(
-                "a KD weight is > 0 but model_conf.teacher_config / teacher_model_file are not set: point them "
-                "at the teacher's exp/<teacher>/config.yaml and its selected checkpoint"
+                "model_conf.kd_terms has a term but model_conf.teacher_config / teacher_model_file are not set: point "
+                "them at the teacher's exp/<teacher>/config.yaml and its selected checkpoint"
             )
         teacher, teacher_args = load_teacher(config, model_file)
         check_teacher_fits_student(teacher, self, config, input_size=teacher_args.get("input_size"))
@@ -99,15 +86,12 @@ class KDStudentModel(DistillingASRModel):
             return width
         teacher.frontend = None  # it reads the student's features, before SpecAugment
         object.__setattr__(self, "teacher", teacher)
-        self.teacher_taps = BlockOutputTaps(teacher.encoder, [t for _, t in self._active_pairs()])
+        self.teacher_taps = BlockOutputTaps(teacher.encoder, self.cached_layers())
         return width
 
     def cached_layers(self) -> List[int]:
-        """The teacher layers whose hidden states the cache must hold."""
-        return sorted({t for _, t in self._active_pairs()})
-
-    def _active_pairs(self) -> List[Tuple[int, int]]:
-        return self.repr_layer_pairs if self.weights["repr_kd"] > 0 else []
+        """The teacher layers whose hidden states the cache must hold: those of any term, at any epoch."""
+        return registry.teacher_layers(self.kd_terms)
 
     def _apply(self, fn, *args, **kwargs):
         super()._apply(fn, *args, **kwargs)
@@ -116,18 +100,19 @@ class KDStudentModel(DistillingASRModel):
         return self
 
     @torch.no_grad()
-    def teacher_outputs(self, feats: torch.Tensor, feats_lengths: torch.Tensor) -> TeacherOutputs:
-        """The teacher's CTC logits and tapped hidden states on the student's (pre-SpecAugment) features."""
+    def teacher_outputs(self, feats: torch.Tensor, feats_lengths: torch.Tensor,
+                        layers: Sequence[int] = ()) -> TeacherOutputs:
+        """The teacher's CTC logits and tapped hidden states of `layers` on the student's (pre-SpecAugment) features."""
         self.teacher.eval()
         self.teacher_taps.clear()
         # clone: GlobalMVN and SpecAugment modify features in place when no gradient flows through them
         encoder_out, encoder_out_lens = self.teacher.encode(feats.clone(), feats_lengths)
         if isinstance(encoder_out, tuple):
             encoder_out = encoder_out[0]
-        hidden = [self.teacher_taps.take(t, encoder_out) for _, t in self._active_pairs()]
+        hidden = {layer: self.teacher_taps.take(layer, encoder_out) for layer in layers}
         return TeacherOutputs(self.teacher.ctc.ctc_lo(encoder_out), encoder_out_lens, hidden)
 
-    def cached_teacher_outputs(self, batch: Dict[str, torch.Tensor]) -> TeacherOutputs:
+    def cached_teacher_outputs(self, batch: Dict[str, torch.Tensor], layers: Sequence[int] = ()) -> TeacherOutputs:
         """The teacher's outputs as the data loader read them from the cache (see ctc_kd.cache.format)."""
         if POSTERIORS not in batch:
             raise RuntimeError(
@@ -135,12 +120,12 @@ class KDStudentModel(DistillingASRModel):
                 f"--train_data_path_and_name_and_type <cache>/{POSTERIORS}.scp,{POSTERIORS},kaldi_ark (and the same "
                 "for valid); stage 9 of asr_kd.sh writes the cache and stage 10 passes it"
             )
-        hidden = []
-        for _, layer in self._active_pairs():
+        hidden = {}
+        for layer in layers:
             if hidden_name(layer) not in batch:
                 raise RuntimeError(f"the batch has no '{hidden_name(layer)}': pass the cache's "
                                    f"{hidden_name(layer)}.scp as data (stage 10 of asr_kd.sh does)")
-            hidden.append(batch[hidden_name(layer)])
+            hidden[layer] = batch[hidden_name(layer)]
         return TeacherOutputs(logits=None, lengths=batch[f"{POSTERIORS}_lengths"], hidden=hidden,
                               buckets=unpack_batch(batch[POSTERIORS], len(self.token_list)))
 
@@ -162,12 +147,14 @@ class KDStudentModel(DistillingASRModel):
     ) -> Tuple[torch.Tensor, Dict[str, torch.Tensor], torch.Tensor]:
         text = self.prepare_text(text, text_lengths)
         feats, feats_lengths = super()._extract_feats(speech, speech_lengths)
+        active = self.active_kd_terms()
         teacher = None
-        if self.distils:
+        if active:  # no term in its window: no teacher at all
+            layers = registry.teacher_layers(active)
             if self.teacher_mode == "cached":
-                teacher = self.cached_teacher_outputs(kwargs)
+                teacher = self.cached_teacher_outputs(kwargs, layers)
             else:
-                teacher = self.teacher_outputs(feats, feats_lengths)
+                teacher = self.teacher_outputs(feats, feats_lengths, layers)
         self._precomputed_feats = (feats, feats_lengths)
         self.student_taps.clear()
         encoder_out, encoder_out_lens = self.encode(speech, speech_lengths)
@@ -176,13 +163,15 @@ class KDStudentModel(DistillingASRModel):
         stats: Dict[str, Optional[torch.Tensor]] = {"loss_ctc": loss_ctc.detach(), "cer_ctc": cer_ctc}
         loss = self.combine_with_attention(loss_ctc, encoder_out, encoder_out_lens, text, text_lengths, stats)
         if teacher is not None:  # added outside ctc_weight: the terms distil the CTC branch at their own weights
-            loss_kd, kd_stats = self.kd_loss(encoder_out, encoder_out_lens, teacher)
+            loss_kd, kd_stats = self.kd_loss(encoder_out, encoder_out_lens, teacher, active)
             loss = loss + loss_kd
             stats.update(kd_stats)
-        return self.gathered(loss, stats, speech.shape[0])
+        return self.gathered(loss + self._idle_projections(active), stats, speech.shape[0])
 
-    def kd_loss(self, encoder_out, encoder_out_lens, teacher: TeacherOutputs):
-        """The weighted sum of the active KD terms, and every term (weighted or not) for the logs."""
+    def kd_loss(self, encoder_out, encoder_out_lens, teacher: TeacherOutputs,
+                active: Optional[Sequence[registry.TermConfig]] = None):
+        """sum_k weight_k * scale * term_k over the active terms, and each term as optimised for the logs."""
+        active = self.active_kd_terms() if active is None else active
         lengths = encoder_out_lens
         if teacher.buckets is not None:
             teacher, lengths = self._align_cache(teacher, encoder_out_lens, encoder_out.shape[1])
@@ -193,47 +182,25 @@ class KDStudentModel(DistillingASRModel):
                 f"teacher frames {teacher.lengths.tolist()} != student frames {encoder_out_lens.tolist()}")
         student_logits = self.ctc.ctc_lo(encoder_out)
         cached = teacher.buckets is not None
-        blank = losses.bucketed.BLANK_BUCKET if cached else self.blank_id
-        prepared: Dict[float, losses.posterior.Posteriors] = {}
+        inputs = registry.term_inputs(student_logits, teacher.buckets if cached else teacher.logits, lengths,
+                                      cached=cached, **self.frame_options)
 
-        def posteriors(temperature: float) -> losses.posterior.Posteriors:
-            if temperature not in prepared:
-                prepare = losses.prepare_bucketed_posteriors if cached else losses.posterior.prepare_posteriors
-                prepared[temperature] = prepare(student_logits, teacher.buckets if cached else teacher.logits,
-                                                lengths, temperature=temperature, **self.frame_options)
-            return prepared[temperature]
+        def hidden_pairs(term: registry.TermConfig):
+            return [(projection(self.student_taps.take(s, encoder_out)).float(), teacher.hidden[t].float())
+                    for (s, t), projection in zip(term.options["layer_pairs"], self.kd_projections[term.name])]
 
-        terms = {}
-        if self.weights["sfmx_kd"] > 0:
-            post = posteriors(self.sfmx_kd_options["temperature"])
-            terms["sfmx_kd"] = losses.posterior.sfmx_kd_from_logprobs(
-                post.student, post.teacher, post.valid, post.sets, **self.sfmx_kd_options)
-        if self.weights["guide_ctc"] > 0:
-            post = posteriors(1.0)
-            terms["guide_ctc"] = losses.bucketed.guide_ctc_bucketed(post) if cached else \
-                losses.posterior.guide_ctc_from_logprobs(post.student, post.teacher, post.sets, blank_id=blank)
-        if self.weights["binary_kd"] > 0:
-            post = posteriors(self.binary_kd_options["temperature"])
-            terms["binary_kd"] = losses.posterior.binary_kd_from_logprobs(
-                post.student, post.teacher, post.valid, blank_id=blank, **self.binary_kd_options)
-        if self.weights["fkl"] > 0:
-            post = posteriors(self.fkl_options["temperature"])
-            terms["fkl"] = losses.posterior.fkl_from_logprobs(
-                post.student, post.teacher, post.valid, post.sets, blank_id=blank, **self.fkl_options)
-        if self.weights["repr_kd"] > 0:
-            sets = posteriors(1.0).sets
-            repr_terms = [
-                losses.hidden.factorized_repr_kd_from_sets(
-                    projection(self.student_taps.take(s, encoder_out)).float(), hidden.float(), sets,
-                    **self.repr_options)
-                for (s, _), projection, hidden in zip(self.repr_layer_pairs, self.repr_projections, teacher.hidden)
-            ]
-            terms["repr_kd"] = torch.stack(repr_terms).mean()
-        loss_kd = sum(self.weights[name] * value for name, value in terms.items())
-        stats = {f"loss_{name}": value.detach() for name, value in terms.items()}
+        scale = registry.kd_scale_factor(self.kd_scale, lengths)
+        loss_kd, stats = registry.optimised_terms(active, inputs, scale, hidden_pairs)
         stats["loss_kd"] = loss_kd.detach()
         stats.update(self._blank_ratios(student_logits, teacher, lengths))
         return loss_kd, stats
+
+    def _idle_projections(self, active: Sequence[registry.TermConfig]):
+        """0 x the projections of hidden-state terms outside their window: in the graph, so DDP finds no unused
+        parameter, at no cost to the loss or the weights."""
+        names = {t.name for t in active}
+        idle = [p for t in self.hidden_terms if t.name not in names for p in self.kd_projections[t.name].parameters()]
+        return sum(0.0 * p.sum() for p in idle) if idle else 0.0
 
     @staticmethod
     def _align_cache(teacher: TeacherOutputs, student_lengths: torch.Tensor, frames: int):
@@ -260,7 +227,7 @@ class KDStudentModel(DistillingASRModel):
         }
 
     # ---- export ------------------------------------------------------------------------------------------------
-    TRAINING_ONLY_PREFIXES = ("repr_projections.",)
+    TRAINING_ONLY_PREFIXES = ("kd_projections.", "repr_projections.")  # repr_projections: round 1
 
     @classmethod
     def plain_model(cls, config: dict, state: dict) -> Tuple[dict, dict]:

@@ -6,12 +6,16 @@ from typing import Dict, Optional, Tuple
 import torch
 
 from ctc_kd import losses
+from ctc_kd.models import kd_terms as registry
 from ctc_kd.models.hidden_taps import BlockOutputTaps
 from ctc_kd.models.base import DistillingASRModel
 
 
 class SelfKDModel(DistillingASRModel):
-    """Loss = (1 - alpha) CTC(full) + alpha [CTC(sub) + lambda skd_kl(sub, sg(full))], alpha = skd_alpha(epoch).
+    """Loss = (1 - alpha) CTC(full) + alpha [CTC(sub) + sum_k w_k s term_k(sub, sg(full))], alpha = skd_alpha(epoch).
+
+    The frame terms come from `kd_terms` (ctc_kd.models.kd_terms; default: sfmx_kd, the SPEC's skd_kl), put on
+    CTC's scale by `kd_scale` as the KD student's are.
 
     The sub-model is blocks 1..l of the encoder followed by the encoder's own final normalisation and the
     sub-head `sub_ctc`, so exporting it as a plain ESPnet model of l blocks reproduces it exactly. The trainer
@@ -23,24 +27,23 @@ class SelfKDModel(DistillingASRModel):
         self,
         *,
         skd_layer: int = 6,
-        skd_weight: float = 1.0,
-        skd_temperature: float = 1.0,
-        skd_frames: str = "all",
+        kd_terms: Optional[dict] = None,
+        kd_scale: str = "utterance",
         alpha_start: float = 0.3,
         alpha_end: float = 0.7,
         alpha_ramp_start: float = 1,
         alpha_ramp_end: float = 10,
         **espnet_kwargs,
     ):
+        flat_keys = self.pop_flat_keys("self_kd", espnet_kwargs)
         super().__init__(**espnet_kwargs)
+        self.configure_kd_terms("self_kd", kd_terms, kd_scale, flat_keys)
         if self.postencoder is not None:
             raise ValueError("self_kd taps encoder blocks directly: a postencoder is not supported")
         num_blocks = len(self.encoder.encoders)
         if not 1 <= skd_layer < num_blocks:
             raise ValueError(f"skd_layer must be in [1, {num_blocks - 1}] for an encoder of {num_blocks} blocks")
         self.skd_layer = skd_layer
-        self.skd_weight = skd_weight
-        self.skd_options = {"temperature": skd_temperature, "frames": skd_frames, "blank_id": self.blank_id}
         self.alpha_options = {
             "alpha_start": alpha_start,
             "alpha_end": alpha_end,
@@ -51,10 +54,6 @@ class SelfKDModel(DistillingASRModel):
         self.sub_ctc = copy.deepcopy(self.ctc)
         self.sub_ctc.ctc_lo.reset_parameters()
         self.taps = BlockOutputTaps(self.encoder, [skd_layer])
-        self.epoch: Optional[int] = None
-
-    def set_epoch(self, epoch: int) -> None:
-        self.epoch = epoch
 
     def alpha(self) -> float:
         if self.epoch is None:
@@ -89,19 +88,26 @@ class SelfKDModel(DistillingASRModel):
         loss_full, cer_full = self._calc_ctc_loss(encoder_out, encoder_out_lens, text, text_lengths)
         loss_sub = self.sub_ctc(sub_out, encoder_out_lens, text, text_lengths)
         full_logits = self.ctc.ctc_lo(encoder_out).detach()  # stop-gradient: the full model is the teacher
-        loss_skd = losses.skd_kl(self.sub_ctc.ctc_lo(sub_out), full_logits, encoder_out_lens, **self.skd_options)
-        loss_ctc_side = (1 - alpha) * loss_full + alpha * (loss_sub + self.skd_weight * loss_skd)
+        loss_skd, term_stats = self.frame_terms(self.sub_ctc.ctc_lo(sub_out), full_logits, encoder_out_lens)
+        loss_ctc_side = (1 - alpha) * loss_full + alpha * (loss_sub + loss_skd)
 
         stats: Dict[str, Optional[torch.Tensor]] = {
             "loss_ctc": loss_full.detach(),
             "loss_ctc_sub": loss_sub.detach(),
             "loss_skd": loss_skd.detach(),
+            **term_stats,
             "alpha": torch.tensor(alpha),
             "cer_ctc": cer_full,
             "cer_ctc_sub": self._sub_cer(sub_out, text),
         }
         loss = self.combine_with_attention(loss_ctc_side, encoder_out, encoder_out_lens, text, text_lengths, stats)
         return self.gathered(loss, stats, speech.shape[0])
+
+    def frame_terms(self, sub_logits: torch.Tensor, full_logits: torch.Tensor, lengths: torch.Tensor):
+        """sum_k weight_k * scale * term_k(sub, full) over the active frame terms, and each as optimised."""
+        inputs = registry.term_inputs(sub_logits, full_logits, lengths, cached=False, blank_id=self.blank_id)
+        scale = registry.kd_scale_factor(self.kd_scale, lengths)
+        return registry.optimised_terms(self.active_kd_terms(), inputs, scale)
 
     def _sub_cer(self, sub_out: torch.Tensor, text: torch.Tensor) -> Optional[float]:
         if self.training or self.error_calculator is None:

@@ -1,6 +1,6 @@
 """What the teacher contributes to one batch, whether computed online or read from a cache."""
 from dataclasses import dataclass, field
-from typing import List, Optional
+from typing import Dict, Optional
 
 import torch
 
@@ -11,7 +11,7 @@ from ctc_kd.losses.bucketed import TeacherBuckets
 class TeacherOutputs:
     logits: Optional[torch.Tensor]  # (B, T, V) CTC logits (online), or None (cached)
     lengths: torch.Tensor  # (B,) valid frames
-    hidden: List[torch.Tensor] = field(default_factory=list)  # one (B, T, D) per distilled layer pair
+    hidden: Dict[int, torch.Tensor] = field(default_factory=dict)  # (B, T, D) per distilled teacher layer
     buckets: Optional[TeacherBuckets] = None  # the cached top-k + blank + rest posteriors (cached)
 
     def fitted_to(self, frames: int) -> "TeacherOutputs":
@@ -22,8 +22,8 @@ class TeacherOutputs:
             return torch.nn.functional.pad(x, (0, 0, 0, frames - x.shape[1]))
 
         buckets = TeacherBuckets(ids=fit(self.buckets.ids), log_probs=fit(self.buckets.log_probs))
-        return TeacherOutputs(logits=None, lengths=self.lengths.clamp(max=frames), hidden=[fit(h) for h in self.hidden],
-                              buckets=buckets)
+        hidden = {layer: fit(h) for layer, h in self.hidden.items()}
+        return TeacherOutputs(logits=None, lengths=self.lengths.clamp(max=frames), hidden=hidden, buckets=buckets)
 
     def argmax_is_blank(self, blank_id: int) -> torch.Tensor:
         """(B, T) bool: the teacher's most likely token is blank (ties count as blank, as torch.argmax gives)."""

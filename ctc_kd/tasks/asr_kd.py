@@ -6,7 +6,7 @@ from typing import Tuple
 
 from ctc_kd.cache.format import POSTERIORS, hidden_name
 from ctc_kd.cache.meta import CacheMismatchError, check_cache_matches, file_sha256, read_meta
-from ctc_kd.models import MODELS
+from ctc_kd.models import MODELS, kd_terms
 from ctc_kd.tasks.epoch_trainer import EpochAwareTrainer
 from espnet2.tasks import asr as espnet_asr
 
@@ -32,7 +32,16 @@ class ASRKDTask(espnet_asr.ASRTask):
         return super().optional_data_names(train, inference) + CACHE_DATA_NAMES
 
     @classmethod
+    def add_task_arguments(cls, parser: argparse.ArgumentParser) -> None:
+        super().add_task_arguments(parser)
+        parser.add_argument_group("KD terms").add_argument(
+            "--kd_term_plugins", type=str, nargs="*", default=[],
+            help="modules to import before the model is built, whose @register_kd_term functions (see "
+                 "ctc_kd.models.kd_terms) become terms of model_conf.kd_terms; their directory must be on PYTHONPATH")
+
+    @classmethod
     def build_model(cls, args: argparse.Namespace):
+        kd_terms.import_plugins(getattr(args, "kd_term_plugins", None))
         model = super().build_model(args)
         if getattr(model, "teacher_mode", None) == "cached" and model.distils:
             check_cached_data(model, args)

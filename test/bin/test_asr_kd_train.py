@@ -118,8 +118,9 @@ def test_teacher_kd_student_and_skd_through_the_trainer(recipe):
 
     kd_conf = {
         "ctc_weight": 1.0, "teacher_config": str(teacher_dir / "config.yaml"), "teacher_model_file": str(teacher_file),
-        "sfmx_kd_weight": 0.5, "guide_ctc_weight": 0.2, "binary_kd_weight": 0.5, "repr_kd_weight": 0.1,
-        "fkl_weight": 0.5, "fkl_temperature": 2.0, "repr_layer_pairs": [[-1, -1], [1, 1]],
+        "kd_terms": {"sfmx_kd": {"weight": 0.5}, "guide_ctc": {"weight": 0.2}, "binary_kd": {"weight": 0.5},
+                     "repr_kd": {"weight": 0.1, "layer_pairs": [[-1, -1], [1, 1]]},
+                     "fkl": {"weight": 0.5, "temperature": 2.0}},
     }
     student = run(recipe, "student", {"model": "kd_student", "model_conf": kd_conf,
                                       "encoder_conf": dict(ENCODER, output_size=16, linear_units=32, num_blocks=1)})

@@ -61,6 +61,21 @@ def check_info(info, data_dir, decoder, num_utts):
     assert info["device"] == "cpu" and info["threads"] == torch.get_num_threads()
 
 
+def stock_best_path_counts(model_dir, data_dir):
+    """Frames and blank best-path frames of the exported model, one utterance at a time through stock ESPnet."""
+    from ctc_kd.inference.greedy import load_plain_model
+
+    model, _ = load_plain_model(model_dir / "config.yaml", model_dir / "model.pth")
+    frames = blank = 0
+    for line in (data_dir / "wav.scp").read_text().splitlines():
+        speech = torch.from_numpy(soundfile.read(line.split()[1])[0].astype(np.float32))[None]
+        with torch.no_grad():
+            encoded, _ = model.encode(speech, torch.tensor([speech.shape[1]]))
+        best_path = model.ctc.argmax(encoded)[0]
+        frames, blank = frames + len(best_path), blank + int((best_path == 0).sum())
+    return frames, blank
+
+
 def test_greedy_from_an_export(data_dir, tmp_path):
     config_path, model_path = save_training(tmp_path)
     export_plain(config_path, model_path, tmp_path / "export")
@@ -70,6 +85,9 @@ def test_greedy_from_an_export(data_dir, tmp_path):
     info, files = read_outputs(out)
     check_info(info, data_dir, "greedy", len(FILES))
     assert info["batch_size"] == 3 and info["beam_size"] is None
+    stock_frames, stock_blank = stock_best_path_counts(tmp_path / "export", data_dir)
+    assert (info["frames"], info["blank_frames"]) == (stock_frames, stock_blank)
+    assert info["blank_ratio"] == pytest.approx(stock_blank / stock_frames) and 0 < info["blank_ratio"] < 1
     assert info["params"] == count_parameters(tmp_path / "export" / "model.pth") > 0  # kept with the results
     utts = sorted(f"cathy_{name}" for name in FILES)
     token_list = yaml.safe_load(config_path.read_text())["token_list"]
@@ -91,6 +109,7 @@ def test_beam_from_a_training_ctc_only(data_dir, tmp_path):
     info, files = read_outputs(out)
     check_info(info, data_dir, "beam", len(FILES))
     assert (info["beam_size"], info["batch_size"], info["ctc_weight"]) == (2, 1, 1.0)  # no decoder: CTC only
+    assert "blank_ratio" not in info  # the beam search exposes no best path
     assert info["params"] == count_parameters(model_path)  # a plain CTC model: its export has the same weights
     assert len(files["token_int"]) == len(FILES)
     assert all(len(ids.split()) > 5 for ids in files["token_int"].values())

@@ -2,7 +2,7 @@
 import pytest
 import yaml
 
-from ctc_kd.bin.experiment_info import EXTERNAL_CHECKPOINT, best_checkpoint, init_param, main, parent
+from ctc_kd.bin.experiment_info import EXTERNAL_CHECKPOINT, best_checkpoint, cache_layers, init_param, main, parent
 
 
 def make_exp(tmp_path, files=(), criterion=(("valid", "cer_ctc", "min"),), model_conf=None):
@@ -61,11 +61,25 @@ def test_parent_of_a_chain():
 def test_init_param_leaves_out_projections_the_child_does_not_use(tmp_path):
     exp = make_exp(tmp_path, ["valid.cer_ctc.best.pth"])
     uses = tmp_path / "stage2.yaml"
-    uses.write_text(yaml.safe_dump({"model": "kd_student", "model_conf": {"repr_kd_weight": 1.0}}))
+    uses.write_text(yaml.safe_dump({"model": "kd_student", "model_conf": {"kd_terms": {"repr_kd": {"start_epoch": 3}}}}))
     drops = tmp_path / "stage3.yaml"
-    drops.write_text(yaml.safe_dump({"model": "kd_student", "model_conf": {"fkl_weight": 1.0}}))
+    drops.write_text(yaml.safe_dump({"model": "kd_student", "model_conf": {"kd_terms": {"fkl": {}}}}))
+    round_one = tmp_path / "round1.yaml"
+    round_one.write_text(yaml.safe_dump({"model": "kd_student", "model_conf": {"repr_kd_weight": 1.0}}))
     assert init_param(exp, uses) == [str(exp / "valid.cer_ctc.best.pth")]
-    assert init_param(exp, drops) == [f"{exp / 'valid.cer_ctc.best.pth'}:::repr_projections"]
+    assert init_param(exp, round_one) == [str(exp / "valid.cer_ctc.best.pth")]
+    assert init_param(exp, drops) == [f"{exp / 'valid.cer_ctc.best.pth'}:::kd_projections.,repr_projections."]
+
+
+def test_cache_layers_are_every_teacher_layer_distilled_at_any_epoch(tmp_path):
+    configs = []
+    for i, model_conf in enumerate([{"kd_terms": {"repr_kd": {"start_epoch": 4, "layer_pairs": [[1, 2], [-1, -1]]}}},
+                                    {"repr_kd_weight": 1.0, "repr_layer_pairs": [[1, 3]]},  # round 1's keys
+                                    {"kd_terms": {"fkl": {}}}]):
+        configs.append(tmp_path / f"c{i}.yaml")
+        configs[-1].write_text(yaml.safe_dump({"model": "kd_student", "model_conf": model_conf}))
+    assert cache_layers(configs) == "-1 2 3"
+    assert cache_layers(configs[2:]) == ""
 
 
 def test_the_command_line_prints_the_answer(tmp_path, capsys):
@@ -135,7 +149,7 @@ def test_skd_from_a_trained_model_starts_at_its_logits_and_the_sub_model_at_the_
     config = child_config(tmp_path)
     specs = init_param(trained, config)
     checkpoint = trained / "valid.loss.best.pth"
-    assert specs == [f"{checkpoint}:::repr_projections", f"{checkpoint}:ctc:sub_ctc"]
+    assert specs == [f"{checkpoint}:::kd_projections.,repr_projections.", f"{checkpoint}:ctc:sub_ctc"]
     skd, _ = started_model(tmp_path, config, specs)
     batch = speech_batch()
     full = teacher_model(trained)
@@ -154,7 +168,7 @@ def test_skd_from_a_trained_model_with_a_new_sub_head(trained, tmp_path):
 
     config = child_config(tmp_path)
     specs = init_param(trained, config, sub_head="new")
-    assert specs == [f"{trained / 'valid.loss.best.pth'}:::repr_projections"]
+    assert specs == [f"{trained / 'valid.loss.best.pth'}:::kd_projections.,repr_projections."]
     skd, fresh = started_model(tmp_path, config, specs)
     state = skd.state_dict()
     assert all(torch.equal(state[k], fresh[k]) for k in fresh if k.startswith("sub_ctc."))

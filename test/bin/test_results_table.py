@@ -128,23 +128,24 @@ def produced(tmp_path_factory):
         f.write("\n".join(train_log_lines([("1 minute and 5.33 seconds", "4.67 seconds")])) + "\n")
     make_run(exp, "student_alone_seed2", seed=2, scores={"dev": (12.0, 34.0), "test": (10.0, 22.0)},
              epochs=[("2 minutes", "10 seconds"), ("2 minutes", "10 seconds")])
-    sfmx = {"sfmx_kd_weight": 1.0, "sfmx_kd_temperature": 1.0}
+    sfmx = {"kd_terms": {"sfmx_kd": {"weight": 1.0, "temperature": 1.0}}}
     make_run(exp, "student_sfmx_kd_seed1", model="kd_student", model_conf=sfmx, seed=1,
              scores={"dev": (9.0, 28.0), "test": (8.0, 19.0)})
     make_run(exp, "student_sfmx_kd_seed2", model="kd_student", model_conf=sfmx, seed=2,
              scores={"dev": (9.4, 29.0), "test": (8.2, 21.0)})
     make_run(exp, "student_blank_elim_kd", model="kd_student",
-             model_conf={"sfmx_kd_weight": 1.0, "sfmx_kd_frames": "nonblank"},
+             model_conf={"kd_terms": {"sfmx_kd": {"frames": "nonblank"}}},
              scores={"dev": (10.45, 31.0), "test": (9.0, 20.0)})
-    make_run(exp, "student_guide_ctc", model="kd_student", model_conf={"guide_ctc_weight": 1.0},
+    make_run(exp, "student_guide_ctc", model="kd_student", model_conf={"kd_terms": {"guide_ctc": {}}},
              scores={"dev": (11.0, 33.0), "test": (9.9, 21.0)})
-    make_run(exp, "student_fpkd_stage1", model="kd_student", model_conf={"binary_kd_weight": 1.0},
+    make_run(exp, "student_fpkd_stage1", model="kd_student", model_conf={"kd_terms": {"binary_kd": {}}},
              scores={"dev": (10.0, 30.0), "test": (8.0, 20.0)})
     make_run(exp, "student_fpkd_stage2", model="kd_student",
-             model_conf={"binary_kd_weight": 1.0, "repr_kd_weight": 1.0, "repr_layer_pairs": [[-1, -1]]},
+             model_conf={"kd_terms": {"binary_kd": {}, "repr_kd": {"layer_pairs": [[-1, -1]]}}},
              init_param="exp/student_fpkd_stage1/valid.cer_ctc.best.pth:::repr_projections",
              scores={"dev": (9.9, 30.0), "test": (7.9, 20.0)})
-    # stage 3: training interrupted after 3 of 25 epochs; its test set not decoded; the WER of dev missing
+    # stage 3: training interrupted after 3 of 25 epochs; its test set not decoded; the WER of dev missing; a round-1
+    # run: its config.yaml has the flat keys
     make_run(exp, "student_fpkd_stage3", model="kd_student",
              model_conf={"binary_kd_weight": 1.0, "repr_kd_weight": 1.0, "fkl_weight": 1.0, "fkl_variant": "A"},
              epochs=[("1 minute", "0 seconds")] * 3, finished=None, done=False, scores={"dev": (9.5, None)})
@@ -328,8 +329,9 @@ def test_without_seed_grouping_and_with_partial_seeds(tmp_path, monkeypatch):
     exp = tmp_path / "exp"
     make_run(exp, "student_alone_seed1", scores={"dev": (10.0, 30.0)})
     make_run(exp, "student_alone_seed2", scores={"dev": (12.0, 30.0)})
-    make_run(exp, "kd_seed1", model="kd_student", model_conf={"sfmx_kd_weight": 0.5}, scores={"dev": (9.0, 30.0)})
-    make_run(exp, "kd_seed2", model="kd_student", model_conf={"sfmx_kd_weight": 0.5}, scores={})
+    make_run(exp, "kd_seed1", model="kd_student", model_conf={"kd_terms": {"sfmx_kd": {"weight": 0.5}}},
+             scores={"dev": (9.0, 30.0)})
+    make_run(exp, "kd_seed2", model="kd_student", model_conf={"kd_terms": {"sfmx_kd": {"weight": 0.5}}}, scores={})
     monkeypatch.chdir(tmp_path)
     args = ["--exp_dir", "exp", "--systems", "student_alone", "kd", "--test_sets", "dev", "--baseline",
             "student_alone", "--main_metric", "wer", "--out", "out/R.md", "--json", "out/r.json"]
@@ -355,7 +357,7 @@ def test_without_seed_grouping_and_with_partial_seeds(tmp_path, monkeypatch):
 def test_a_learning_rate_other_than_the_baselines_is_named(tmp_path, monkeypatch):
     """The FPKD schedule ablation has the method of the default chain; its learning rate tells the rows apart."""
     exp = tmp_path / "exp"
-    fpkd2 = {"binary_kd_weight": 1.0, "repr_kd_weight": 1.0}
+    fpkd2 = {"kd_terms": {"binary_kd": {}, "repr_kd": {}}}
     for name, model, conf, lr in (("student_alone", "espnet", {}, 0.003), ("fpkd2", "kd_student", fpkd2, 0.003),
                                   ("fpkd2_lowlr", "kd_student", fpkd2, 0.001), ("no_lr", "kd_student", fpkd2, None)):
         d = make_run(exp, name, model=model, model_conf=conf, scores={"dev": (10.0, 30.0)})
@@ -380,12 +382,23 @@ def test_bad_baseline_is_an_error(tmp_path, caplog):
 
 
 def test_method_name_edge_cases():
-    assert method_name({"model": "kd_student", "model_conf": {"binary_kd_weight": 1.0, "fkl_weight": 2.0}}, "x") == \
-        "binary KD + FKL ×2"
-    assert method_name({"model": "kd_student", "model_conf": {"fkl_weight": 1.0, "fkl_variant": "B"}}, "x") == \
-        "FKL (variant B)"
-    assert method_name({"model": "kd_student", "model_conf": {"sfmx_kd_weight": 1, "sfmx_kd_temperature": 2}}, "x") \
-        == "Sfmx-KD (τ=2)"
+    def kd(**terms):
+        return {"model": "kd_student", "model_conf": {"kd_terms": terms}}
+
+    assert method_name(kd(binary_kd={}, fkl={"weight": 2.0}), "x") == "binary KD + FKL ×2"
+    assert method_name(kd(fkl={"variant": "B"}), "x") == "FKL (variant B)"
+    assert method_name(kd(sfmx_kd={"temperature": 2}), "x") == "Sfmx-KD (τ=2)"
+    assert method_name(kd(binary_kd={}, repr_kd={"start_epoch": 4}, fkl={"start_epoch": 7}), "x") == \
+        "FPKD: binary KD → + factorized hidden KD (ep 4) → + FKL (ep 7)"
+    assert method_name(kd(fkl={"weight": 0.5, "end_epoch": 3}, guide_ctc={"start_epoch": 4}), "x") == \
+        "FKL ×0.5 (until ep 3) → + Guide-CTC (ep 4)"
+    assert method_name(kd(nonsense={}), "x").startswith("kd_student (KD terms unreadable: model_conf.kd_terms: "
+                                                         "unknown KD term 'nonsense'")
+    # round 1's flat keys (the committed runs' config.yaml) still get their labels
+    assert method_name({"model": "kd_student", "model_conf": {"sfmx_kd_weight": 1, "sfmx_kd_frames": "nonblank"}},
+                       "x") == "blank-eliminated KD"
+    assert method_name({"model": "self_kd", "model_conf": {"skd_layer": 3, "kd_terms": {"fkl": {}}}}, "x") == \
+        "SKD (block 3 of 6, FKL)"
     assert method_name({"model": "kd_student", "model_conf": {"ctc_weight": 1.0}}, "x").startswith("KD student without")
     assert method_name({"model": "espnet"}, "my_teacher_big") == "teacher"
     assert method_name({"model": "self_kd", "model_conf": {"skd_layer": 3}}, "x") == "SKD (block 3 of 6)"
@@ -401,6 +414,8 @@ def test_method_names_say_where_a_run_started():
         "the teacher, layer-pruned to its first 4 blocks (new CTC head, CTC fine-tuning)"
     big = {"model": "espnet", "init_param": ["exp/big/valid.loss.best.first_2_blocks.pth"]}
     assert method_name(big, "x").startswith("big, layer-pruned to its first 2 blocks")
+    one = {"model": "espnet", "init_param": ["exp/teacher/valid.loss.best.first_1_blocks.pth"]}
+    assert method_name(one, "x").startswith("the teacher, layer-pruned to its first block (")
 
 
 def test_timespans_log_and_parameter_count(tmp_path):
@@ -439,12 +454,12 @@ def test_spike_timing_section_averages_seeds_and_links_plots(tmp_path, monkeypat
     d = make_run(exp, "student_skd", model="self_kd", model_conf={"skd_layer": 2}, scores={"dev": (9.0, 29.0)})
     write_alignment(d, "dev", teacher_spikes=40, mean_abs_offset=0.25, exact_share=0.875, near_share=0.95,
                     miss_rate=0.0)
-    make_run(exp, "student_fpkd_stage1", model="kd_student", model_conf={"binary_kd_weight": 1.0},
+    make_run(exp, "student_fpkd_stage1", model="kd_student", model_conf={"kd_terms": {"binary_kd": {}}},
              scores={"dev": (9.5, 29.0)})
-    d = make_run(exp, "student_guide_ctc", model="kd_student", model_conf={"guide_ctc_weight": 1.0},
+    d = make_run(exp, "student_guide_ctc", model="kd_student", model_conf={"kd_terms": {"guide_ctc": {}}},
                  scores={"dev": (9.5, 29.0)})
     write_alignment(d, "dev", plots=False, teacher_spikes=0, mean_abs_offset=None, exact_share=None, miss_rate=None)
-    d = make_run(exp, "student_sfmx_kd", model="kd_student", model_conf={"sfmx_kd_weight": 1.0})
+    d = make_run(exp, "student_sfmx_kd", model="kd_student", model_conf={"kd_terms": {"sfmx_kd": {}}})
     write_alignment(d, "dev", teacher_spikes=40, mean_abs_offset=None, exact_share=0.0, miss_rate=1.0)
     monkeypatch.chdir(tmp_path)
     assert main(["--exp_dir", "exp", "--systems", "teacher student_alone student_skd student_fpkd_stage1 "
@@ -525,10 +540,10 @@ def test_validation_curves_follow_chains_and_selection_metrics(tmp_path, monkeyp
     for seed, cers in ((1, [0.6, 0.4, 0.3]), (2, [0.5, 0.4, 0.35])):
         set_valid_cer(make_run(exp, f"student_alone_seed{seed}", seed=seed, epochs=three, scores={"dev": (30, 60)}),
                       cers)
-    set_valid_cer(make_run(exp, "student_fpkd_stage1", model="kd_student", model_conf={"binary_kd_weight": 1.0},
+    set_valid_cer(make_run(exp, "student_fpkd_stage1", model="kd_student", model_conf={"kd_terms": {"binary_kd": {}}},
                            epochs=three, scores={"dev": (30, 60)}), [0.55, 0.4, 0.3])
     set_valid_cer(make_run(exp, "student_fpkd_stage2", model="kd_student",
-                           model_conf={"binary_kd_weight": 1.0, "repr_kd_weight": 1.0},
+                           model_conf={"kd_terms": {"binary_kd": {}, "repr_kd": {}}},
                            init_param="exp/student_fpkd_stage1/valid.cer_ctc.best.pth", epochs=three[:2],
                            scores={"dev": (30, 60)}), [0.28, 0.27])
     skd = make_run(exp, "student_skd", model="self_kd", model_conf={"skd_layer": 2}, epochs=three[:1],

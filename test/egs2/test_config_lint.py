@@ -87,3 +87,31 @@ def test_decode_config_holds_decode_options(config):
 
     assert config.read_text().startswith("#"), f"{config} must start with a comment saying what it is"
     assert read_decode_config(config)["decoder"] in ("greedy", "beam"), f"{config} must name its decoder"
+
+
+@pytest.mark.parametrize("config", TRAIN_CONFIGS, ids=config_id)
+def test_kd_terms_use_the_registry_keys(config):
+    from ctc_kd.models import kd_terms
+
+    loaded = yaml.safe_load(config.read_text())
+    model_conf = loaded.get("model_conf") or {}
+    flat = sorted(set(model_conf) & {key for keys in kd_terms.FLAT_KEYS.values() for key in keys})
+    assert not flat, f"{config}: round 1's flat keys {flat}: write them under model_conf.kd_terms"
+    kd_terms.parse_kd_terms(model_conf.get("kd_terms"), model=loaded.get("model", "espnet"))
+
+
+STUDENTS_WITH_SPECAUG = [p for p in TRAIN_CONFIGS if p.name.startswith("train_student")
+                         and (yaml.safe_load(p.read_text()) or {}).get("specaug")]
+
+
+@pytest.mark.parametrize("config", STUDENTS_WITH_SPECAUG, ids=config_id)
+def test_no_student_warps_time(config):
+    """Time warp misaligns frame-level KD; every student of a comparison, the student alone too, goes without it."""
+    assert yaml.safe_load(config.read_text())["specaug_conf"].get("apply_time_warp") is False, config
+
+
+def test_every_corpus_recipe_has_fpkd_in_one_training():
+    for conf in CONF_DIRS:
+        if (conf / "train_student_fpkd_stage1.yaml").exists():
+            terms = yaml.safe_load((conf / "train_student_fpkd.yaml").read_text())["model_conf"]["kd_terms"]
+            assert [terms[t].get("start_epoch", 1) > 1 for t in ("binary_kd", "repr_kd", "fkl")] == [False, True, True]

@@ -8,7 +8,8 @@ from conftest import run_recipe
 pytestmark = pytest.mark.slow
 
 METHODS = ["teacher", "student alone", "Sfmx-KD", "Guide-CTC", "blank-eliminated KD", "FPKD stage 1", "FPKD stage 2",
-           "FPKD stage 3", "SKD (block 1 of 2)", "SKD (block 1 of 2, blank-masked)"]
+           "FPKD stage 3", "FPKD: binary KD → + factorized hidden KD (ep 7) → + FKL (ep 10)", "SKD (block 1 of 2)",
+           "SKD (block 1 of 2, blank-masked)"]
 ENV = {"yesno": lambda d: {"YESNO": str(d / "yesno")},
        "mini_an4": lambda d: {"MINI_AN4_ARCHIVE": str(d / "mini_an4" / "downloads.tar.gz")}}
 
@@ -48,6 +49,10 @@ def test_every_stage_and_every_method(recipe, sandbox_factory, shared_data):
     training = table.split("## How this was produced")[1].split("Command(s) of this table")[0]
     trained_by = training.split("```sh\n# ", 1)[1].split("\n", 1)[0].split(", ")  # one run.sh call trained all
     assert trained_by[0] == "teacher" and "student_fpkd_stage3" in trained_by, training
+    fpkd_log = (sandbox / "exp" / "student_fpkd" / "train.log").read_text()  # one training, each term at its epoch
+    for line in ("epoch 1: KD terms active: binary_kd", "epoch 7: KD terms active: binary_kd, repr_kd (entered: repr_kd)",
+                 "epoch 10: KD terms active: binary_kd, repr_kd, fkl (entered: fkl)"):
+        assert line in fpkd_log, line
     assert "\n./asr_kd.sh --fs 16000 " in training and "--results_title " in training
     if recipe == "yesno":  # enough data to learn: the teacher must actually recognise yes and no
         teacher_cer = float(table.split("## CER")[1].split("| teacher |")[1].split("|")[4])

@@ -138,7 +138,7 @@ def test_skd_and_the_layer_pruned_baseline_start_from_the_teacher(yesno):
     exp = sandbox / "exp"
     best = "exp/teacher/valid.cer_ctc.best.pth"
     assert yaml.safe_load((exp / "student_skd_teacher_size" / "config.yaml").read_text())["init_param"] == [
-        f"{best}:::repr_projections", f"{best}:ctc:sub_ctc"]
+        f"{best}:::kd_projections.,repr_projections.", f"{best}:ctc:sub_ctc"]
     assert yaml.safe_load((exp / "student_layer_pruned" / "config.yaml").read_text())["init_param"] == [
         "exp/teacher/valid.cer_ctc.best.first_1_blocks.pth"]
     assert (exp / "teacher" / "valid.cer_ctc.best.first_1_blocks.pth").is_file()
@@ -154,7 +154,7 @@ def test_skd_and_the_layer_pruned_baseline_start_from_the_teacher(yesno):
     assert table.returncode == 0
     results = (sandbox / "RESULTS.md").read_text()
     assert "SKD (block 1 of 2, from the teacher)" in results
-    assert "the teacher, layer-pruned to its first 1 blocks (new CTC head, CTC fine-tuning)" in results
+    assert "the teacher, layer-pruned to its first block (new CTC head, CTC fine-tuning)" in results
 
     other = run_recipe(sandbox, "--stage", "10", "--stop_stage", "10", "--student_configs",
                        "conf/train_student_skd.yaml", "--skd_init", "teacher", env=env, check=False)

@@ -68,6 +68,8 @@ def test_batched_greedy_equals_one_at_a_time(audio, tmp_path):
         frames = model.ctc.argmax(encoded)[0].tolist()
         stock = [k for k, _ in itertools.groupby(frames) if k != 0]
         assert batched[utt].token_int == alone[utt].token_int == stock
+        assert batched[utt].frames == alone[utt].frames == len(frames)
+        assert batched[utt].blank_frames == alone[utt].blank_frames == frames.count(0)
         assert len(stock) > 5
         assert batched[utt].token == [config["token_list"][i] for i in stock]
         assert batched[utt].text == "".join(batched[utt].token).replace("<space>", " ")
@@ -76,6 +78,7 @@ def test_batched_greedy_equals_one_at_a_time(audio, tmp_path):
         np.testing.assert_allclose(np.exp(posteriors).sum(axis=1), 1.0, rtol=1e-5)
         assert posteriors.argmax(axis=1).tolist() == frames
     assert any("<space>" in h.token for h in batched.values())
+    assert 0 < sum(h.blank_frames for h in batched.values()) < sum(h.frames for h in batched.values())
 
 
 def test_too_short_batch_gives_empty_hypotheses(tmp_path):

@@ -26,14 +26,14 @@ def stock_speech2text(config_path, model_path):
 
 
 def test_kd_student_exports_without_teacher_or_projections(saved_teacher, tmp_path):
-    model, args = build(kd_config(saved_teacher, **ALL_TERMS), tmp_path)
+    model, args = build(kd_config(saved_teacher, kd_terms=ALL_TERMS), tmp_path)
     config_path, model_path = save_training(model, args, tmp_path / "exp")
     out_config, out_model = export_plain(config_path, model_path, tmp_path / "export")
     exported = yaml.safe_load(out_config.read_text())
     assert exported["model"] == "espnet"
-    assert not any(k.startswith(("teacher", "sfmx", "repr", "fkl")) for k in exported["model_conf"])
+    assert not any(k.startswith(("teacher", "kd_")) for k in exported["model_conf"])
     state = torch.load(out_model)
-    assert not any(k.startswith("repr_projections") for k in state)
+    assert not any(k.startswith("kd_projections") for k in state)
     speech2text = stock_speech2text(out_config, out_model)
     plain = speech2text.asr_model
     model.eval()
@@ -74,7 +74,7 @@ def test_packed_zip_unpacks_with_stock_espnet(saved_teacher, tmp_path, monkeypat
     from espnet2.main_funcs.pack_funcs import unpack
 
     monkeypatch.chdir(tmp_path)
-    model, args = build(kd_config(saved_teacher, binary_kd_weight=1.0), tmp_path)
+    model, args = build(kd_config(saved_teacher, kd_terms={"binary_kd": {}}), tmp_path)
     config_path, model_path = save_training(model, args, tmp_path / "exp")
     out_config, out_model = export_plain(config_path, model_path, "exp/export")
     zip_path = pack_plain(out_config, out_model, tmp_path / "packed" / "model.zip")

@@ -10,8 +10,9 @@ from ctc_kd.cache.meta import check_cache_matches
 from ctc_kd.cache.writer import write_cache
 from tiny_models import TOKENS, write_data_dir
 
-TERMS = dict(sfmx_kd_weight=0.5, guide_ctc_weight=0.3, binary_kd_weight=0.2, repr_kd_weight=0.1, fkl_weight=0.4,
-             repr_layer_pairs=[[-1, -1], [1, 2]], fkl_temperature=2.0)
+TERMS = dict(kd_terms={"sfmx_kd": {"weight": 0.5}, "guide_ctc": {"weight": 0.3}, "binary_kd": {"weight": 0.2},
+                       "repr_kd": {"weight": 0.1, "layer_pairs": [[-1, -1], [1, 2]]},
+                       "fkl": {"weight": 0.4, "temperature": 2.0}})
 LOSSES = ("loss_sfmx_kd", "loss_guide_ctc", "loss_binary_kd", "loss_repr_kd", "loss_fkl", "loss_kd", "loss")
 
 
@@ -77,7 +78,7 @@ def test_full_k_cache_gives_the_online_losses(saved_teacher, data_dir, tmp_path)
 
 def test_small_k_cache_keeps_the_blank_terms_exact(saved_teacher, data_dir, tmp_path):
     cache_dir = make_cache(saved_teacher, data_dir, tmp_path / "cache", topk=2, layers=())
-    terms = dict(binary_kd_weight=1.0, guide_ctc_weight=1.0)
+    terms = dict(kd_terms={"binary_kd": {}, "guide_ctc": {}})
     online, cached = online_and_cached(saved_teacher, data_dir, cache_dir, tmp_path, **terms)
     batch = batch_of(data_dir, cache_dir, layers=())
     with torch.no_grad():
@@ -93,7 +94,7 @@ def test_cached_training_step_has_gradients_and_no_teacher(saved_teacher, data_d
     cached.train()
     loss, _, _ = cached(**batch_of(data_dir, cache_dir))
     loss.backward()
-    assert all(p.grad is not None for p in cached.repr_projections.parameters())
+    assert all(p.grad is not None for p in cached.kd_projections.parameters())
     assert cached.encoder.embed.conv[0].weight.grad.abs().sum() > 0
 
 
@@ -127,9 +128,9 @@ def test_a_cache_of_another_token_list_is_refused(saved_teacher, data_dir, tmp_p
 
 def test_cached_mode_without_cache_data_says_what_to_pass(saved_teacher, data_dir, tmp_path):
     with pytest.raises(CacheMismatchError, match="no train data is named 'teacher_posteriors'"):
-        build(kd_config(saved_teacher, teacher_mode="cached", binary_kd_weight=1.0), tmp_path)
+        build(kd_config(saved_teacher, teacher_mode="cached", kd_terms={"binary_kd": {}}), tmp_path)
     with pytest.raises(ValueError, match="teacher_mode must be one of"):
-        build(kd_config(saved_teacher, teacher_mode="offline", binary_kd_weight=1.0), tmp_path)
+        build(kd_config(saved_teacher, teacher_mode="offline", kd_terms={"binary_kd": {}}), tmp_path)
 
 
 def test_a_padded_batch_distils_the_frames_both_sides_have(saved_teacher, tmp_path):

@@ -5,8 +5,11 @@
 #   ./run.sh --stage 10 --systems student_fpkd_stage1
 set -euo pipefail
 
-# students: every method (asr_kd.sh's --student_configs default), FPKD stages chained (its --init_chain default)
+# students: every method, FPKD both chained (asr_kd.sh's --init_chain default) and in one training (student_fpkd)
+students="student_alone student_sfmx_kd student_guide_ctc student_blank_elim_kd
+    student_fpkd_stage1 student_fpkd_stage2 student_fpkd_stage3 student_fpkd student_skd student_skd_blank_masked"
 ./asr_kd.sh \
+    --student_configs "$(printf 'conf/train_%s.yaml ' $students)" \
     --fs 16000 \
     --train_set train --valid_set dev --test_sets "dev test" \
     --token_type char \
