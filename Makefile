@@ -24,6 +24,7 @@ bench: $(PYTHON_VENV)
 	$(PYTHON_VENV) -m bench.decoding
 	$(PYTHON_VENV) -m bench.cache
 	$(PYTHON_VENV) -m bench.losses
+	$(PYTHON_VENV) -m bench.grad_share
 	$(PYTHON_VENV) -m bench.report
 
 $(PYTHON_VENV):

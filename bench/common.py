@@ -56,11 +56,12 @@ def shared_files(work: Path) -> Dict[str, str]:
 
 
 def build(config_name: str, work: Path, model_conf: Optional[dict] = None, extra_args: Sequence[str] = (),
-          overrides: Optional[dict] = None):
-    """A model of egs2/cathy/asr1/conf/<config_name>.yaml, built by ESPnet's task as a training would build it."""
+          overrides: Optional[dict] = None, files: Optional[Dict[str, str]] = None):
+    """A model of egs2/cathy/asr1/conf/<config_name>.yaml, built by ESPnet's task as a training would build it
+    (on `files`' token list and statistics, by default shared_files')."""
     from ctc_kd.tasks import ASRKDTask
 
-    files = shared_files(work)
+    files = files or shared_files(work)
     config = yaml.safe_load((CONF / f"{config_name}.yaml").read_text())
     config.update(overrides or {})
     path = work / f"{config_name}.yaml"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bench.common import REPO, RESULTS
 
-ORDER = ("train_step", "decoding", "cache", "losses")
+ORDER = ("train_step", "decoding", "cache", "losses", "grad_share")
 
 
 def fmt(x, digits=3) -> str:
@@ -92,10 +92,27 @@ def loss_table(r: dict) -> list:
     return lines
 
 
+def grad_share(r: dict) -> list:
+    f = r["figures"]
+    lines = header(r) + [
+        f"Student: {f['student']}; teacher: {f['teacher']}; {f['feature_stats']}. {f['batches']} batches of {f['batch_size']} Cathy "
+        f"recordings with their transcripts ({', '.join(map(str, f['frames_per_utterance']))} frames per utterance "
+        "after subsampling). Each cell: ||d(scale x term)/d(encoder)|| / ||d(CTC)/d(encoder)|| in %, term at weight "
+        "1, mean over the batches [min-max]; `frame` is the bare per-frame mean (round 1), `utterance` the term on "
+        "CTC's scale (x valid frames per utterance, the default).", "",
+        "| term | kd_scale: frame (% of CTC) | kd_scale: utterance (% of CTC) |", "|---|---|---|"]
+    for term in f["frame"]:
+        cells = [f"{100 * c['mean']:.1f} [{100 * c['min']:.1f}-{100 * c['max']:.1f}]"
+                 for c in (f["frame"][term], f["utterance"][term])]
+        lines.append(f"| {term} | {cells[0]} | {cells[1]} |")
+    return lines
+
+
 SECTIONS = {"train_step": ("Training step: KD online, KD from the cache, SKD", train_step),
             "decoding": ("Decoding: batched greedy CTC vs Speech2Text; SKD sub-model vs full", decoding),
             "cache": ("Teacher-output cache: write speed, disk, online drift", cache),
-            "losses": ("The loss functions against the CTC loss", loss_table)}
+            "losses": ("The loss functions against the CTC loss", loss_table),
+            "grad_share": ("Gradient share of each KD term against CTC at the student's initialisation", grad_share)}
 
 
 def main(argv=None) -> int:

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from bench import losses, report
+from bench import grad_share, losses, report
 
 pytestmark = pytest.mark.slow
 
@@ -21,3 +21,20 @@ def test_losses_benchmark_and_report(tmp_path):
     text = (tmp_path / "BENCHMARKS.md").read_text()
     assert "## The loss functions against the CTC loss" in text and "| fkl_B |" in text
     assert "Command: `python -m bench.losses" in text
+
+
+def test_grad_share_benchmark_and_report(tmp_path):
+    """One batch: the utterance scale is the frame scale times that batch's valid frames per utterance, exactly."""
+    results = tmp_path / "results"
+    grad_share.main(["--batches", "1", "--batch_size", "2", "--stats_utterances", "4", "--out",
+                     str(results / "grad_share.json"), "--workdir", str(tmp_path / "work")])
+    figures = json.loads((results / "grad_share.json").read_text())["figures"]
+    (frames,) = figures["frames_per_utterance"]
+    assert set(figures["frame"]) >= {"sfmx_kd", "guide_ctc", "binary_kd", "repr_kd", "fkl", "fkl, variant B"}
+    for term, share in figures["frame"].items():
+        assert 0 < share["mean"] == share["min"] == share["max"]
+        assert figures["utterance"][term]["mean"] == pytest.approx(share["mean"] * frames, rel=1e-6)
+    report.main(["--results", str(results), "--out", str(tmp_path / "BENCHMARKS.md")])
+    text = (tmp_path / "BENCHMARKS.md").read_text()
+    assert "## Gradient share of each KD term against CTC at the student's initialisation" in text
+    assert "| fkl, variant B |" in text and "Command: `python -m bench.grad_share" in text
