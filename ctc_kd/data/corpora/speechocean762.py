@@ -92,11 +92,13 @@ def read_half(root: Path, name: str) -> Half:
     age, gender = {}, {}
     for lineno, spk, value in tables["spk2age"]:
         if not value.isdigit():
-            raise CorpusError(f"{folder / 'spk2age'}:{lineno}: age '{value}' of speaker {spk} is not a number")
+            raise CorpusError(f"{folder / 'spk2age'}:{lineno}: age '{value}' of speaker {spk} is not a whole number "
+                              f"of years; correct the line or restore the file from the archive")
         age[spk] = int(value)
     for lineno, spk, value in tables["spk2gender"]:
         if value not in ("f", "m"):
-            raise CorpusError(f"{folder / 'spk2gender'}:{lineno}: gender '{value}' of speaker {spk} is not f or m")
+            raise CorpusError(f"{folder / 'spk2gender'}:{lineno}: gender '{value}' of speaker {spk} is not f or m; "
+                              f"correct the line or restore the file from the archive")
         gender[spk] = value
     speakers = set(utt2spk.values())
     for file, known in (("spk2age", age), ("spk2gender", gender)):

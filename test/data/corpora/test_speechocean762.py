@@ -129,6 +129,13 @@ def test_a_speaker_without_age_and_a_speaker_in_both_halves_are_errors(damaged, 
     assert "speaker 0001 is in both train/ and test/ (1 such speakers)" in caplog.text
 
 
+def test_an_age_that_is_not_a_number_is_an_error_naming_the_line(damaged, tmp_path, caplog):
+    spk2age = damaged / "test" / "spk2age"
+    spk2age.write_text(spk2age.read_text().replace("0012\t30", "0012\tthirty"))
+    assert run_module(damaged, tmp_path) == 1
+    assert f"{spk2age}:2: age 'thirty' of speaker 0012 is not a whole number of years" in caplog.text
+
+
 def test_a_dev_list_naming_an_unknown_speaker_is_an_error_naming_the_line(corpus, tmp_path, caplog):
     listed = tmp_path / "dev_list"
     listed.write_text("0006\n0003\n")
