@@ -32,6 +32,7 @@ from ctc_kd.analysis.curves import plot_valid_curves
 from ctc_kd.analysis.spike_timing import NEAR_FRAMES
 from ctc_kd.bin.run_info import TrainLog, count_parameters, environment, read_train_log
 from ctc_kd.data.cli import run
+from ctc_kd.init.origin import initialised_from, pruned_blocks
 from ctc_kd.models import kd_terms
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,12 @@ ALIGNMENT_COLUMNS = (("mean_abs_offset", "Mean abs. offset (frames)", 1.0), ("ex
 def method_name(config: dict, system: str) -> str:
     """The Method column for a system's training config (the KD terms' labels come from their registry)."""
     model = config.get("model") or "espnet"
+    origin = initialised_from(config)
+    origin = "the teacher" if origin == "teacher" else origin
     if model == "espnet":
+        if pruned_blocks(config):
+            blocks = "block" if pruned_blocks(config) == 1 else f"{pruned_blocks(config)} blocks"
+            return f"{origin}, layer-pruned to its first {blocks} (new CTC head, CTC fine-tuning)"
         return "teacher" if "teacher" in system.lower() else "student alone"
     if model not in ("self_kd", "kd_student"):
         return str(model)
@@ -61,7 +67,8 @@ def method_name(config: dict, system: str) -> str:
     if model == "self_kd":
         layer = (config.get("model_conf") or {}).get("skd_layer", 6)
         blocks = (config.get("encoder_conf") or {}).get("num_blocks", 6)
-        return f"SKD (block {layer} of {blocks}{kd_terms.frame_term_label(terms)})"
+        start = f", from {origin}" if origin else ""
+        return f"SKD (block {layer} of {blocks}{kd_terms.frame_term_label(terms)}{start})"
     return kd_terms.method_label(terms)
 
 
@@ -91,11 +98,7 @@ class Run:
     @property
     def parent(self) -> Optional[str]:
         """The exp folder this run was initialised from (ESPnet's init_param), e.g. an earlier FPKD stage."""
-        for spec in (self.config or {}).get("init_param") or []:
-            path = Path(str(spec).split(":", 1)[0])
-            if path.parent.name:
-                return path.parent.name
-        return None
+        return initialised_from(self.config) or None
 
     @property
     def selection_metric(self) -> str:

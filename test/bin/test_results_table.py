@@ -404,6 +404,20 @@ def test_method_name_edge_cases():
     assert method_name({"model": "self_kd", "model_conf": {"skd_layer": 3}}, "x") == "SKD (block 3 of 6)"
 
 
+def test_method_names_say_where_a_run_started():
+    teacher = "exp/teacher/valid.cer_ctc.best.pth"
+    skd = {"model": "self_kd", "model_conf": {"skd_layer": 4}, "encoder_conf": {"num_blocks": 6},
+           "init_param": [f"{teacher}:::repr_projections", f"{teacher}:ctc:sub_ctc"]}
+    assert method_name(skd, "student_skd") == "SKD (block 4 of 6, from the teacher)"
+    pruned = {"model": "espnet", "init_param": ["exp/teacher/valid.cer_ctc.best.first_4_blocks.pth"]}
+    assert method_name(pruned, "student_layer_pruned") == \
+        "the teacher, layer-pruned to its first 4 blocks (new CTC head, CTC fine-tuning)"
+    big = {"model": "espnet", "init_param": ["exp/big/valid.loss.best.first_2_blocks.pth"]}
+    assert method_name(big, "x").startswith("big, layer-pruned to its first 2 blocks")
+    one = {"model": "espnet", "init_param": ["exp/teacher/valid.loss.best.first_1_blocks.pth"]}
+    assert method_name(one, "x").startswith("the teacher, layer-pruned to its first block (")
+
+
 def test_timespans_log_and_parameter_count(tmp_path):
     assert parse_timespan("0.56 seconds") == 0.56
     assert parse_timespan("1 minute and 5.33 seconds") == pytest.approx(65.33)

@@ -119,3 +119,45 @@ def test_unreadable_audio_names_the_file(yesno, shared_data, tmp_path):
     # stage 1 itself refuses such a corpus, naming the file
     result = run_recipe(sandbox, "--stop_stage", "1", "--local_data_opts", "--force true", env=env, check=False)
     assert result.returncode != 0 and broken.name in result.stdout + result.stderr
+
+
+def test_skd_and_the_layer_pruned_baseline_start_from_the_teacher(yesno):
+    """--skd_init teacher starts an SKD system of the teacher's architecture from the teacher's best checkpoint (its
+    CTC head copied as sub-head); the layer-pruned system starts from the teacher's first block; a finished run keeps
+    its start, and a config of another architecture or a missing teacher stops the run with the fix."""
+    sandbox, env = yesno
+    skd, pruned = "conf/train_student_skd_teacher_size.yaml", "conf/train_student_layer_pruned.yaml"
+    both = ["--stage", "10", "--stop_stage", "10", "--student_configs", f"{skd} {pruned}", "--skd_init", "teacher",
+            "--train_args", "--max_epoch 2"]
+    run_recipe(sandbox, "--stop_stage", "6", env=env)
+    no_teacher = run_recipe(sandbox, *both, env=env, check=False)
+    assert no_teacher.returncode != 0 and "the teacher is not trained: run stage 7 first" in no_teacher.stdout
+
+    run_recipe(sandbox, "--stage", "7", "--stop_stage", "7", env=env)
+    out = run_recipe(sandbox, *both, env=env).stdout
+    exp = sandbox / "exp"
+    best = "exp/teacher/valid.cer_ctc.best.pth"
+    assert yaml.safe_load((exp / "student_skd_teacher_size" / "config.yaml").read_text())["init_param"] == [
+        f"{best}:::kd_projections.,repr_projections.", f"{best}:ctc:sub_ctc"]
+    assert yaml.safe_load((exp / "student_layer_pruned" / "config.yaml").read_text())["init_param"] == [
+        "exp/teacher/valid.cer_ctc.best.first_1_blocks.pth"]
+    assert (exp / "teacher" / "valid.cer_ctc.best.first_1_blocks.pth").is_file()
+    assert "student_layer_pruned starts from exp/teacher: exp/teacher/valid.cer_ctc.best.first_1_blocks.pth" in out
+
+    changed = run_recipe(sandbox, *both[:-4], "--skd_init", "scratch", env=env, check=False)
+    assert changed.returncode != 0
+    assert ("exp/student_skd_teacher_size was trained from teacher, but this run would start it from scratch "
+            "(--skd_init scratch, --init_chain): delete exp/student_skd_teacher_size") in changed.stdout
+
+    table = run_recipe(sandbox, "--stage", "14", "--stop_stage", "14", "--student_configs", f"{skd} {pruned}",
+                       env=env)
+    assert table.returncode == 0
+    results = (sandbox / "RESULTS.md").read_text()
+    assert "SKD (block 1 of 2, from the teacher)" in results
+    assert "the teacher, layer-pruned to its first block (new CTC head, CTC fine-tuning)" in results
+
+    other = run_recipe(sandbox, "--stage", "10", "--stop_stage", "10", "--student_configs",
+                       "conf/train_student_skd.yaml", "--skd_init", "teacher", env=env, check=False)
+    assert other.returncode != 0
+    assert ("conf/train_student_skd.yaml cannot start from the weights of exp/teacher: its architecture differs from "
+            "exp/teacher/config.yaml in encoder_conf") in other.stdout

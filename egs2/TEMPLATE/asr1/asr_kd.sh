@@ -37,7 +37,9 @@ external_teacher_config="" # ... and its config.yaml (default: config.yaml besid
 teacher_mode=online     # online: KD students run the teacher every step; cached: stage 9 runs it once, students read it
 cache_topk=8            # cached: non-blank tokens kept per frame (+ blank + rest); 0 keeps all (losses exact)
 student_configs="conf/train_student_alone.yaml conf/train_student_sfmx_kd.yaml conf/train_student_guide_ctc.yaml conf/train_student_blank_elim_kd.yaml conf/train_student_fpkd_stage1.yaml conf/train_student_fpkd_stage2.yaml conf/train_student_fpkd_stage3.yaml conf/train_student_skd.yaml conf/train_student_skd_blank_masked.yaml" # student configs (every method of the papers); system name = file name without train_ and .yaml
-init_chain="student_fpkd_stage2:student_fpkd_stage1 student_fpkd_stage3:student_fpkd_stage2" # "child:parent ..." students initialised from another's best checkpoint (FPKD stages)
+init_chain="student_fpkd_stage2:student_fpkd_stage1 student_fpkd_stage3:student_fpkd_stage2 student_layer_pruned:teacher" # "child:parent ..." students initialised from another's best checkpoint (FPKD stages; a parent with more blocks is layer-pruned to the child's)
+skd_init=scratch        # scratch or teacher: SKD (model: self_kd) systems start from the teacher's best checkpoint (same architecture)
+skd_sub_head=copy       # an SKD system started from a model without a sub-head: copy its trained CTC head, or a new head (new)
 seeds="1"               # one training per seed; with several, systems are named <name>_seed<k>
 systems=""              # only these systems (names as in exp/) in stages 10-15; default: all
 train_args=""           # extra options for every asr_kd_train call
@@ -118,6 +120,7 @@ token_args=(--token_type "$token_type" --token_list "$token_list")
 [ "$token_type" = bpe ] && token_args+=(--bpemodel "$bpemodel")
 
 teacher_dir=$expdir/$teacher_name
+case $skd_init in scratch|teacher) ;; *) die "--skd_init must be scratch or teacher, not '$skd_init'" ;; esac
 teacher_train_config=$teacher_dir/config.yaml
 teacher_checkpoint=""  # known after stage 7: the best checkpoint by the config's criterion
 
@@ -401,6 +404,31 @@ cache_args() {
     done
 }
 
+# The folder whose weights exp/<name> starts from: its --init_chain parent (of the same seed), the teacher for SKD
+# systems with --skd_init teacher, or none (from scratch).
+parent_dir() {
+    local name=$1 config=$2 parent
+    parent=$($python -m ctc_kd.bin.experiment_info parent "$(system_name "$config")" "$init_chain")
+    if [ -z "$parent" ] && [ "$skd_init" = teacher ] \
+        && [ "$($python -m ctc_kd.bin.experiment_info get "$config" model)" = self_kd ]; then
+        parent=$teacher_name
+    fi
+    if [ -z "$parent" ]; then echo ""
+    elif [ "$parent" = "$teacher_name" ]; then echo "$teacher_dir"
+    else echo "$expdir/$parent${name#"$(system_name "$config")"}"
+    fi
+}
+
+# A started or finished run keeps the start it was trained from (its config.yaml's init_param): another is refused.
+same_start() {
+    local dir=$expdir/$1 wanted recorded
+    [ -e "$dir/.done" ] || [ -e "$dir/checkpoint.pth" ] || return 0
+    wanted=$(basename "${2:-}")
+    recorded=$($python -m ctc_kd.bin.experiment_info initialised-from "$dir")
+    [ "$wanted" = "$recorded" ] || die "$dir was trained from ${recorded:-scratch}, but this run would start it from \
+${wanted:-scratch} (--skd_init $skd_init, --init_chain): delete $dir to train it again, or keep the options it was trained with"
+}
+
 # ---- stage 10: students -----------------------------------------------------------------------------------------
 if want 10; then
     stage_header 10 "student trainings"
@@ -408,6 +436,8 @@ if want 10; then
     while read -r name config seed; do
         [ -n "$name" ] || continue
         selected "$name" || { log "skip $name: not in --systems"; continue; }
+        parent_dir=$(parent_dir "$name" "$config")
+        same_start "$name" "$parent_dir"
         skip_trained "$name" && continue  # before the teacher and the parent, which a finished run no longer needs
         extra=(--seed "$seed")
         if [ "$($python -m ctc_kd.bin.experiment_info get "$config" model)" = kd_student ]; then
@@ -420,13 +450,19 @@ if want 10; then
                 extra+=($cached)
             fi
         fi
-        parent=$($python -m ctc_kd.bin.experiment_info parent "$(system_name "$config")" "$init_chain")
-        if [ -n "$parent" ]; then
-            parent_dir=$expdir/$parent${name#"$(system_name "$config")"}
-            [ -e "$parent_dir/.done" ] || die "$name starts from $parent_dir, which is not trained: list its config first"
+        if [ -n "$parent_dir" ]; then
+            if [ "$parent_dir" = "$teacher_dir" ]; then
+                teacher_ready
+            else
+                [ -e "$parent_dir/.done" ] || die "$name starts from $parent_dir, which is not trained: list its config first"
+            fi
             ! results_only "${parent_dir#"$expdir"/}" || die "$name starts from $parent_dir, whose model is not here \
 (only its results): delete $parent_dir and train it again"
-            extra+=(--init_param "$($python -m ctc_kd.bin.experiment_info init-param "$parent_dir" "$config")")
+            spec_lines=$($python -m ctc_kd.bin.experiment_info init-param "$parent_dir" "$config" --token_list "$token_list" \
+                --stats_file "$stats_dir/train/feats_stats.npz" --sub_head "$skd_sub_head") || die "$name cannot start from $parent_dir (above)"
+            mapfile -t specs <<< "$spec_lines"
+            extra+=(--init_param "${specs[@]}")
+            log "$name starts from $parent_dir: ${specs[*]}"
         fi
         train_system "$name" "$config" "${extra[@]}"
     done < <(student_plan)
