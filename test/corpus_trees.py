@@ -1,4 +1,5 @@
-"""Tiny corpus trees in the exact raw layouts of AISHELL-1, TED-LIUM 2 and LibriSpeech, from real or synthetic audio.
+"""Tiny corpus trees in the exact raw layouts of AISHELL-1, TED-LIUM 2, LibriSpeech and speechocean762, from real or
+synthetic audio.
 
 Shared by the data-preparation tests (test/data/corpora) and the whole-recipe tests (test/egs2), so both read the
 same layouts. Each builder takes the utterances to lay out, with the defaults the data-preparation tests check.
@@ -153,3 +154,58 @@ def build_librispeech(root: Path, shared_data: Path, layout: Optional[dict] = No
             lines.append(f"{spk}-{chapter}-{i:04d} {text}")
         (folder / f"{spk}-{chapter}.trans.txt").write_text("\n".join(lines) + "\n")
     return root
+
+
+# ---- speechocean762: speechocean762/{train,test}/{text,wav.scp,utt2spk,spk2utt,spk2age,spk2gender},
+# WAVE/SPEAKER<nnnn>/<utt>.WAV, resource/lexicon.txt -------------------------------------------------------------------
+# half -> speaker -> (age, gender, [Cathy recordings]); utterance ids are the speaker's number in 5 digits + 4 digits
+SPEECHOCEAN762_LAYOUT = {
+    "train": {"0001": (8, "m", ["arctic_a0001_1592748574", "arctic_a0002_1592748530"]),
+              "0006": (25, "f", ["arctic_a0003_1592748500", "arctic_a0004_1592748478"]),
+              "0024": (21, "m", ["arctic_a0005_1592748459"]),
+              "1027": (9, "f", ["arctic_a0006_1592748435", "arctic_a0007_1592748422"])},
+    "test": {"0003": (6, "m", ["arctic_a0008_1592748408", "arctic_a0009_1592748391"]),
+             "0012": (30, "f", ["arctic_a0010_1592748378"])},
+}
+SPEECHOCEAN762_UNLISTED = "arctic_a0011_1592748364"  # a WAV under WAVE/ that no list names, as the corpus has
+
+
+def speechocean762_utt(spk: str, index: int) -> str:
+    """The corpus's utterance id: 000010011 is speaker 0001's utterance 0011."""
+    return f"{int(spk):05d}{index:04d}"
+
+
+def build_speechocean762(root: Path, shared_data: Path, layout=SPEECHOCEAN762_LAYOUT) -> Path:
+    """<root>/speechocean762 as speechocean762.tar.gz unpacks: tab-separated text, wav.scp (paths relative to the
+    corpus folder), spk2age and spk2gender, space-separated utt2spk and spk2utt, upper-case WAV files (16 kHz mono
+    16-bit, converted from Cathy's FLAC), and the README and lexicon the corpus ships."""
+    top = root / "speechocean762"
+    (top / "resource").mkdir(parents=True)
+    (top / "README.md").write_text("# speechocean762 (tiny copy for tests)\n")
+    (top / "resource" / "lexicon.txt").write_text("A\tAH0\nAUTHOR\tAO1 TH ER0\n")
+
+    def wave(spk: str, utt: str, stem: str) -> str:
+        rel = f"WAVE/SPEAKER{spk}/{utt}.WAV"
+        (top / rel).parent.mkdir(parents=True, exist_ok=True)
+        audio, rate = soundfile.read(str(shared_data / "cathy" / f"{stem}.flac"), dtype="int16")
+        soundfile.write(str(top / rel), audio, rate, format="WAV", subtype="PCM_16")
+        return rel
+
+    for half, speakers in layout.items():
+        folder = top / half
+        folder.mkdir()
+        files = {name: [] for name in ("text", "wav.scp", "utt2spk", "spk2utt", "spk2age", "spk2gender")}
+        for spk, (age, gender, stems) in sorted(speakers.items()):
+            utts = [speechocean762_utt(spk, 11 + 12 * i) for i in range(len(stems))]
+            for utt, stem in zip(utts, stems):
+                files["text"].append(f"{utt}\t{normalize_text((shared_data / 'cathy' / f'{stem}.txt').read_text())}")
+                files["wav.scp"].append(f"{utt}\t{wave(spk, utt, stem)}")
+                files["utt2spk"].append(f"{utt} {spk}")
+            files["spk2utt"].append(f"{spk} {' '.join(utts)}")
+            files["spk2age"].append(f"{spk}\t{age}")
+            files["spk2gender"].append(f"{spk}\t{gender}")
+        for name, lines in files.items():
+            (folder / name).write_text("".join(line + "\n" for line in lines))
+    first = sorted(layout["train"])[0]
+    wave(first, speechocean762_utt(first, 9999), SPEECHOCEAN762_UNLISTED)
+    return top

@@ -20,6 +20,8 @@ class KDStudentModel(DistillingASRModel):
     """Loss = (hybrid) CTC + sum_k weight_k * scale * KD term_k over the terms active this epoch; frozen teacher.
 
     The terms come from `kd_terms` (see ctc_kd.models.kd_terms); scale puts them on CTC's scale (`kd_scale`).
+    The trainer's `set_epoch` picks the terms in their epoch window; no term in it: no teacher forward at all.
+    Before any `set_epoch` (a forward outside the trainer) every term is active, and a config with windows refuses.
     The teacher is held as a plain attribute, not a submodule, so it is in no state_dict (checkpoints and
     exported models hold the student only), no optimizer and no DDP bucket; `_apply` still moves it with the
     student between devices and dtypes. The learned projections of hidden-state terms are training-only; while

@@ -1,5 +1,6 @@
-"""The corpus recipes (AISHELL-1, TED-LIUM 2, LibriSpeech 960 h and 100 h) run their whole run.sh, from a tiny
-corpus tree in the raw layout to the results table, with the tiny configs standing in for the full-size ones."""
+"""The corpus recipes (AISHELL-1, TED-LIUM 2, LibriSpeech 960 h and 100 h, speechocean762) run their whole run.sh,
+from a tiny corpus tree in the raw layout to the results table, with the tiny configs standing in for the full-size
+ones."""
 import json
 import re
 from pathlib import Path
@@ -7,7 +8,8 @@ from pathlib import Path
 import pytest
 from conftest import REPO, run_recipe
 
-from corpus_trees import aishell_speech, build_aishell, build_librispeech, build_tedlium2, cathy_words
+from corpus_trees import (aishell_speech, build_aishell, build_librispeech, build_speechocean762, build_tedlium2,
+                          cathy_words)
 
 pytestmark = pytest.mark.slow
 
@@ -52,8 +54,15 @@ def librispeech_tree(root: Path, shared_data: Path) -> dict:
     return {"LIBRISPEECH": str(root)}
 
 
-# recipe -> (corpus tree, test sets, extra run.sh options); AISHELL keeps the speed perturbation of its run.sh,
-# TED-LIUM 2 decodes with the recipe's ESPnet beam-search config
+def speechocean762_tree(root: Path, shared_data: Path) -> dict:
+    build_speechocean762(root, shared_data)
+    (root / "dev_speakers").write_text("1027\n")  # the recipe's own list names speakers of the real corpus
+    return {"SPEECHOCEAN762": str(root)}
+
+
+# recipe -> (corpus tree, test sets, extra run.sh options; {corpus} is the tree's folder); AISHELL keeps the speed
+# perturbation of its run.sh, TED-LIUM 2 decodes with the recipe's ESPnet beam-search config, speechocean762 trains
+# one seed instead of its two
 RECIPES = {
     "aishell": (aishell_tree, ["dev", "test"], []),
     "tedlium2": (tedlium2_tree, ["dev", "test"], ["--nbpe", "60", "--speed_perturb_factors", "",
@@ -62,6 +71,9 @@ RECIPES = {
                     ["--nbpe", "60", "--speed_perturb_factors", ""]),
     "librispeech_100": (librispeech_tree, ["dev_clean", "dev_other", "test_clean", "test_other"],
                         ["--nbpe", "60", "--speed_perturb_factors", ""]),
+    "speechocean762": (speechocean762_tree, ["dev", "test"],
+                       ["--nbpe", "60", "--speed_perturb_factors", "", "--seeds", "1",
+                        "--local_data_opts", "--dev-speakers {corpus}/dev_speakers"]),
 }
 
 
@@ -75,6 +87,7 @@ def stage_number(sandbox: Path, title: str) -> str:
 def test_run_sh_from_the_raw_corpus_to_the_results_table(recipe, sandbox_factory, shared_data, tmp_path):
     tree, test_sets, extra = RECIPES[recipe]
     env = tree(tmp_path / "corpus", shared_data)
+    extra = [option.format(corpus=tmp_path / "corpus") for option in extra]
     sandbox = sandbox_factory(recipe)
     students = " ".join(str(TINY / f"train_{name}.yaml") for name in STUDENTS)
     last = stage_number(sandbox, "results table")

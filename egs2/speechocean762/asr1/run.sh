@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# speechocean762 (OpenSLR 101; 250 non-native speakers of English, Mandarin L1, half of them children; 5.6 h):
+# KD of a CTC conformer across many voices, tested on 125 speakers never heard in training; word pieces, WER first.
+# Every system is its own resumable training; run them across sittings (see README.md):
+#   ./run.sh --stop_stage 6                     # data (download unless db.sh points at a copy), tokens, statistics
+#   ./run.sh --stage 7 --stop_stage 8           # teacher, its scores
+set -euo pipefail
+
+./asr_kd.sh \
+    --fs 16000 \
+    --train_set train --valid_set dev --test_sets "dev test" \
+    --speed_perturb_factors "0.9 1.0 1.1" \
+    --token_type bpe --nbpe 300 \
+    --min_sec 0.3 --max_sec 25 \
+    --teacher_config conf/train_teacher.yaml \
+    --student_configs conf/train_student_alone.yaml \
+    --init_chain "" \
+    --seeds "1 2" \
+    --decoder greedy \
+    --main_metric wer \
+    --results_title "speechocean762 (2.7 h of 115 speakers, tested on 125 others): KD of a CTC conformer, 2 CPU cores" \
+    "$@"
