@@ -217,3 +217,16 @@ def test_another_token_list_or_missing_teacher_is_refused(trained, tmp_path):
         init_param(tmp_path / "nothing", config)
     with pytest.raises(SystemExit, match="ERROR: token list .*missing.txt does not exist: run stage 5"):
         init_param(trained, config, token_list=tmp_path / "missing.txt")
+
+
+def test_other_feature_statistics_are_refused(trained, tmp_path):
+    config = trained / "config.yaml"
+    parent = yaml.safe_load(config.read_text())
+    ours, theirs = tmp_path / "ours.npz", tmp_path / "theirs.npz"
+    ours.write_bytes(b"statistics of the teacher's training set")
+    theirs.write_bytes(b"statistics of another training set")
+    config.write_text(yaml.safe_dump(dict(parent, normalize_conf={"stats_file": str(ours)})))
+    child = child_config(tmp_path)
+    assert len(init_param(trained, child, stats_file=ours)) == 2
+    with pytest.raises(SystemExit, match=f"normalize_conf.stats_file: {ours} vs {theirs} \\(other feature statistics\\)"):
+        init_param(trained, child, stats_file=theirs)
