@@ -83,10 +83,12 @@ EBF = {"encoder": "e_branchformer", "blocks": 5}
 HYBRID = {"hybrid": True, "decoder_units": 1024, "decoder_blocks": 3}
 TEACHER = {"teacher": True, "blocks": 15}
 
+ENCODER_OUTPUTS = [[-1, -1]]  # layer_pairs of FPKD's hidden-state KD: the student's and the teacher's encoder outputs
+
 # FPKD's stages: the terms each stage adds, and the header of each stage (the epochs of the split filled in).
 FPKD_TERMS = [
     {"binary_kd": {"weight": 1.0}},
-    {"repr_kd": {"weight": 1.0, "layer_pairs": [[-1, -1]]}},
+    {"repr_kd": {"weight": 1.0, "layer_pairs": ENCODER_OUTPUTS}},
     {"fkl": {"weight": 1.0, "variant": "A"}},
 ]
 FPKD_STAGE = {
@@ -151,7 +153,7 @@ SYSTEMS = {
         **CONFORMER,
         "kd_terms": {
             "binary_kd": {"weight": 1.0},
-            "repr_kd": {"weight": 1.0, "start_epoch": "{stage2_start}", "layer_pairs": [[-1, -1]]},
+            "repr_kd": {"weight": 1.0, "start_epoch": "{stage2_start}", "layer_pairs": ENCODER_OUTPUTS},
             "fkl": {"weight": 1.0, "start_epoch": "{stage3_start}", "variant": "A"},
         },
         "header": ["FPKD in one training: CTC + binary blank/non-blank KD from epoch 1, + factorized hidden-state KD"
