@@ -79,8 +79,8 @@ def _left_out_projections(child: dict) -> str:
 
     kept = {t.name for t in kd_terms.config_terms(child) if t.term.needs == kd_terms.HIDDEN}
     if not kept:
-        return ":::kd_projections.,repr_projections."
-    dropped = [f"kd_projections.{name}." for name in kd_terms.hidden_term_names() if name not in kept]
+        return ":::" + ",".join(kd_terms.TRAINING_ONLY_PREFIXES)
+    dropped = [kd_terms.projection_prefix(name) for name in kd_terms.hidden_term_names() if name not in kept]
     return ":::" + ",".join(dropped) if dropped else ""
 
 

@@ -30,6 +30,7 @@ import yaml
 
 from ctc_kd.analysis.curves import plot_valid_curves
 from ctc_kd.analysis.spike_timing import NEAR_FRAMES
+from ctc_kd.bin.experiment_info import EXTERNAL_CHECKPOINT
 from ctc_kd.bin.run_info import TrainLog, count_parameters, environment, read_train_log
 from ctc_kd.data.cli import run
 from ctc_kd.init.origin import initialised_from, pruned_blocks
@@ -39,7 +40,6 @@ log = logging.getLogger(__name__)
 
 METRICS = ("cer", "wer")
 NA = "n/a"
-EXTERNAL_CHECKPOINT = "external.pth"  # as in ctc_kd.bin.experiment_info: a teacher trained elsewhere
 _SEED = re.compile(r"_seed(\d+)$")
 ALIGNMENT_COLUMNS = (("mean_abs_offset", "Mean abs. offset (frames)", 1.0), ("exact_share", "Exact (%)", 100.0),
                      ("near_share", f"Within ±{NEAR_FRAMES} (%)", 100.0),
@@ -65,7 +65,7 @@ def method_name(config: dict, system: str) -> str:
         log.warning("%s: %s", system, error)
         return f"{model} (KD terms unreadable: {error})"
     if model == "self_kd":
-        layer = (config.get("model_conf") or {}).get("skd_layer", 6)
+        layer = kd_terms.skd_layer(config.get("model_conf"))
         blocks = (config.get("encoder_conf") or {}).get("num_blocks", 6)
         start = f", from {origin}" if origin else ""
         return f"SKD (block {layer} of {blocks}{kd_terms.frame_term_label(terms)}{start})"

@@ -12,11 +12,19 @@ from ctc_kd.losses.bucketed import TeacherBuckets
 
 POSTERIORS = "teacher_posteriors"  # ESPnet data name of the posterior matrix (the model's forward kwarg)
 HIDDEN_PREFIX = "teacher_hidden_"
+# ESPnet's task declares its optional data names before any config is read, so every block a cached teacher could
+# have is declared: up to 64, far above the 12-18 blocks of ESPnet's recipes' encoders.
+MAX_CACHED_BLOCK = 64
 
 
 def hidden_name(layer: int) -> str:
     """ESPnet data name of a cached hidden layer: teacher_hidden_<block>, or teacher_hidden_out for -1."""
     return f"{HIDDEN_PREFIX}out" if layer == -1 else f"{HIDDEN_PREFIX}{layer}"
+
+
+def data_names() -> tuple:
+    """Every ESPnet data name the cache may give a batch: the posteriors, the encoder output, blocks 1..64."""
+    return (POSTERIORS, hidden_name(-1), *(hidden_name(block) for block in range(1, MAX_CACHED_BLOCK + 1)))
 
 
 def pack_frames(buckets: TeacherBuckets) -> np.ndarray:

@@ -229,7 +229,7 @@ class KDStudentModel(DistillingASRModel):
         }
 
     # ---- export ------------------------------------------------------------------------------------------------
-    TRAINING_ONLY_PREFIXES = ("kd_projections.", "repr_projections.")  # repr_projections: round 1
+    TRAINING_ONLY_PREFIXES = registry.TRAINING_ONLY_PREFIXES
 
     @classmethod
     def plain_model(cls, config: dict, state: dict) -> Tuple[dict, dict]:

@@ -6,6 +6,7 @@ SPEC-kd-methods.md (the losses package's contract), registered with `@register_k
 table, experiment_info, the cache's layer choice and the cached-mode checks ask this module, and nothing else knows
 a term's option names. Terms defined outside ctc_kd reach the trainer through `kd_term_plugins` (`import_plugins`).
 """
+import copy
 import importlib
 import logging
 import math
@@ -23,6 +24,11 @@ SCALES = ("utterance", "frame")  # CTC's scale (per utterance summed over frames
 WINDOW = {"weight": 1.0, "start_epoch": 1, "end_epoch": None}  # keys every term takes besides its own options
 FPKD = ("binary_kd", "repr_kd", "fkl")  # FPKD's terms in the order its stages add them
 CONF_KEY = "model_conf.kd_terms"
+DEFAULT_LAYER_PAIRS = ((-1, -1),)  # a hidden-state term's default [student block, teacher block]: the encoder outputs
+PROJECTIONS = "kd_projections."  # state-dict prefix of the hidden-state terms' learned projections
+ROUND1_PROJECTIONS = "repr_projections."  # the same projections in round 1's checkpoints
+TRAINING_ONLY_PREFIXES = (PROJECTIONS, ROUND1_PROJECTIONS)  # dropped on export and from a child's init_param
+DEFAULT_SKD_LAYER = 6  # SKD's student: the encoder's first 6 blocks, when model_conf.skd_layer does not say
 
 
 @dataclass(frozen=True)
@@ -91,7 +97,7 @@ def register_kd_term(name: str, *, label: Union[str, Callable[[dict], str]], nee
     if reserved:
         raise ValueError(f"KD term {name!r}: options {reserved} are reserved for every term ({sorted(WINDOW)})")
     if needs == HIDDEN:
-        options.setdefault("layer_pairs", [[-1, -1]])
+        options.setdefault("layer_pairs", [list(pair) for pair in DEFAULT_LAYER_PAIRS])
 
     def register(function):
         known = _REGISTRY.get(name)
@@ -146,7 +152,7 @@ def parse_kd_terms(mapping: Optional[Mapping[str, Any]], *, model: str = "kd_stu
         if unknown:
             allowed = sorted(WINDOW) + sorted(term.options)
             raise ValueError(f"{where}: unknown option(s) {unknown}; {name} takes {allowed}")
-        settings = {**WINDOW, **term.options, **given}
+        settings = {**WINDOW, **copy.deepcopy(term.options), **given}  # a config never edits the defaults
         weight, start, end = settings.pop("weight"), settings.pop("start_epoch"), settings.pop("end_epoch")
         if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not math.isfinite(weight) or weight < 0:
             raise ValueError(f"{where}.weight must be a finite number >= 0, got {weight!r}")
@@ -180,6 +186,16 @@ def active_terms(terms: Sequence[TermConfig], epoch: Optional[int]) -> List[Term
                                "with python -m ctc_kd.bin.asr_kd_train (or call model.set_epoch(epoch))")
         return list(terms)
     return [t for t in terms if t.active_at(epoch)]
+
+
+def skd_layer(model_conf: Optional[Mapping]) -> int:
+    """SKD's student depth: model_conf.skd_layer, the first 6 encoder blocks when the config does not say."""
+    return int((model_conf or {}).get("skd_layer", DEFAULT_SKD_LAYER))
+
+
+def projection_prefix(name: str) -> str:
+    """The state-dict prefix of the learned projections of hidden-state term `name` (KDStudentModel.kd_projections)."""
+    return f"{PROJECTIONS}{name}."
 
 
 def hidden_term_names() -> List[str]:
@@ -370,8 +386,7 @@ def binary_kd(inputs: TermInputs, options: dict) -> torch.Tensor:
                                                     **options)
 
 
-@register_kd_term("repr_kd", needs=HIDDEN, options={"layer_pairs": [[-1, -1]], "nonblank_weight": 1.0,
-                                                    "blank_weight": 1.0},
+@register_kd_term("repr_kd", needs=HIDDEN, options={"nonblank_weight": 1.0, "blank_weight": 1.0},
                   check=_check_layer_pairs, self_kd=False, label="factorized hidden KD")
 def repr_kd(inputs: TermInputs, options: dict) -> torch.Tensor:
     sets = inputs.posteriors(1.0).sets

@@ -26,7 +26,7 @@ class SelfKDModel(DistillingASRModel):
     def __init__(
         self,
         *,
-        skd_layer: int = 6,
+        skd_layer: int = registry.DEFAULT_SKD_LAYER,
         kd_terms: Optional[dict] = None,
         kd_scale: str = "utterance",
         alpha_start: float = 0.3,
@@ -120,7 +120,7 @@ class SelfKDModel(DistillingASRModel):
     def plain_model(cls, config: dict, state: dict, submodel: bool = True) -> Tuple[dict, dict]:
         """The sub-model (l blocks + sub-head, CTC only) or the full model, as a plain ESPnet model."""
         model_conf = dict(config.get("model_conf") or {})
-        layer = int(model_conf.get("skd_layer", 6))
+        layer = registry.skd_layer(model_conf)
         config = cls.plain_config(config, cls.own_conf_keys())
         if not submodel:
             return config, {k: v for k, v in state.items() if not k.startswith("sub_ctc.")}

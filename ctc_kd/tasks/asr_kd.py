@@ -4,14 +4,11 @@ import logging
 from pathlib import Path
 from typing import Tuple
 
-from ctc_kd.cache.format import POSTERIORS, hidden_name
+from ctc_kd.cache.format import HIDDEN_PREFIX, POSTERIORS, data_names as cache_data_names
 from ctc_kd.cache.meta import CacheMismatchError, check_cache_matches, file_sha256, read_meta
 from ctc_kd.models import MODELS, kd_terms
 from ctc_kd.tasks.epoch_trainer import EpochAwareTrainer
 from espnet2.tasks import asr as espnet_asr
-
-CACHE_DATA_NAMES = (POSTERIORS, hidden_name(-1), *(hidden_name(block) for block in range(1, 65)))
-
 
 def register_models() -> None:
     """Add our models to `--model` of espnet2's ASR task (idempotent)."""
@@ -29,7 +26,7 @@ class ASRKDTask(espnet_asr.ASRTask):
 
     @classmethod
     def optional_data_names(cls, train: bool = True, inference: bool = False) -> Tuple[str, ...]:
-        return super().optional_data_names(train, inference) + CACHE_DATA_NAMES
+        return super().optional_data_names(train, inference) + cache_data_names()
 
     @classmethod
     def add_task_arguments(cls, parser: argparse.ArgumentParser) -> None:
@@ -66,7 +63,7 @@ def check_cached_data(model, args: argparse.Namespace) -> None:
                             teacher_sha256=teacher_sha256)
         cached = _scp_keys(Path(by_name[POSTERIORS]))
         for name, path in by_name.items():
-            if name == POSTERIORS or name.startswith("teacher_hidden_"):
+            if name == POSTERIORS or name.startswith(HIDDEN_PREFIX):
                 continue
             missing = sorted(_scp_keys(Path(path)) - cached)
             if missing:

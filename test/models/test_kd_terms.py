@@ -125,3 +125,22 @@ def test_registration_refuses_a_taken_name_and_reserved_options():
         register_kd_term("mine", label="mine", options={"weight": 2.0})
     with pytest.raises(ValueError, match="kd_term_plugins: cannot import 'no_such_plugin_module'"):
         kd_terms.import_plugins(["no_such_plugin_module"])
+
+
+def test_skd_layer_is_the_configs_or_the_first_six_blocks():
+    assert kd_terms.skd_layer(None) == 6
+    assert kd_terms.skd_layer({"ctc_weight": 1.0}) == 6
+    assert kd_terms.skd_layer({"skd_layer": "4"}) == 4
+
+
+def test_projection_prefixes_are_the_students_state_dict_names():
+    assert kd_terms.projection_prefix("repr_kd") == "kd_projections.repr_kd."
+    assert kd_terms.TRAINING_ONLY_PREFIXES == ("kd_projections.", "repr_projections.")
+
+
+def test_hidden_terms_default_to_the_encoder_outputs_each_their_own_list():
+    first = kd_terms.parse_kd_terms({"repr_kd": {}})
+    second = kd_terms.parse_kd_terms({"repr_kd": {}})
+    assert first[0].options["layer_pairs"] == [[-1, -1]]
+    first[0].options["layer_pairs"].append([3, 6])
+    assert second[0].options["layer_pairs"] == [[-1, -1]]

@@ -6,8 +6,9 @@ import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterable, Optional
+from typing import Callable, Dict, Iterable, Optional
 
+from ctc_kd.data.cli import run
 from ctc_kd.data.datadir import DataDir
 from ctc_kd.data.validate import validate_data_dir
 
@@ -107,3 +108,13 @@ def base_parser(prog: str, description: str, var: str, top: str) -> argparse.Arg
     parser.add_argument("--data-dir", type=Path, default=Path("data"),
                         help="where the data/<set>/ dirs are written (default: data)")
     return parser
+
+
+def run_prepare(prepare: Callable[..., object], *args) -> int:
+    """A corpus module's exit status: 0 once prepare(*args) has written the data dirs (its return value is the sets,
+    not a status), 1 with one logged message on bad input."""
+
+    def body() -> None:
+        prepare(*args)
+
+    return run(body)

@@ -6,8 +6,7 @@ import sys
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from ctc_kd.data.cli import run
-from ctc_kd.data.corpora.common import CorpusError, DataSet, abspath, base_parser, locate, write_set
+from ctc_kd.data.corpora.common import CorpusError, DataSet, abspath, base_parser, locate, run_prepare, write_set
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +67,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--parts", nargs="+", choices=PARTS, default=list(PARTS), metavar="PART",
                         help=f"parts to prepare (default: all of {' '.join(PARTS)})")
     args = parser.parse_args(argv)
-    return run(lambda: prepare(args.corpus_dir, args.data_dir, args.parts) and 0)
+    return run_prepare(prepare, args.corpus_dir, args.data_dir, args.parts)
 
 
 if __name__ == "__main__":

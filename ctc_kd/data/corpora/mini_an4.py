@@ -7,8 +7,9 @@ import sys
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from ctc_kd.data.cli import run
-from ctc_kd.data.corpora.common import CorpusError, DataSet, abspath, audio_seconds, base_parser, locate, write_set
+from ctc_kd.data.corpora.common import (
+    CorpusError, DataSet, abspath, audio_seconds, base_parser, locate, run_prepare, write_set,
+)
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +81,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--num-dev", type=int, default=1,
                         help="train utterances held out as dev: the last ones in utterance-id order (default 1)")
     args = parser.parse_args(argv)
-    return run(lambda: prepare(args.corpus_dir, args.data_dir, args.num_dev) and 0)
+    return run_prepare(prepare, args.corpus_dir, args.data_dir, args.num_dev)
 
 
 if __name__ == "__main__":

@@ -9,8 +9,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from ctc_kd.data.cli import run
-from ctc_kd.data.corpora.common import CorpusError, DataSet, abspath, base_parser, locate, write_set
+from ctc_kd.data.corpora.common import CorpusError, DataSet, abspath, base_parser, locate, run_prepare, write_set
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +89,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = base_parser("tedlium2", "Kaldi data dirs train/dev/test with segments from TEDLIUM_release2/.",
                          "TEDLIUM2", "TEDLIUM_release2")
     args = parser.parse_args(argv)
-    return run(lambda: prepare(args.corpus_dir, args.data_dir) and 0)
+    return run_prepare(prepare, args.corpus_dir, args.data_dir)
 
 
 if __name__ == "__main__":

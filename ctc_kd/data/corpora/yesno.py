@@ -6,8 +6,9 @@ import sys
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from ctc_kd.data.cli import run
-from ctc_kd.data.corpora.common import CorpusError, DataSet, abspath, audio_seconds, base_parser, locate, write_set
+from ctc_kd.data.corpora.common import (
+    CorpusError, DataSet, abspath, audio_seconds, base_parser, locate, run_prepare, write_set,
+)
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = base_parser("yesno", "Kaldi data dirs train/dev/test from waves_yesno/*.wav (split: see split_of).",
                          "YESNO", "waves_yesno")
     args = parser.parse_args(argv)
-    return run(lambda: prepare(args.corpus_dir, args.data_dir) and 0)
+    return run_prepare(prepare, args.corpus_dir, args.data_dir)
 
 
 if __name__ == "__main__":
