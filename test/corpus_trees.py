@@ -97,7 +97,7 @@ def cents(samples: int) -> str:
     return f"{samples // TEDLIUM_STEP // 100}.{samples // TEDLIUM_STEP % 100:02d}"
 
 
-def build_tedlium2(root: Path, shared_data: Path, talks=TEDLIUM_TALKS) -> Dict[str, np.ndarray]:
+def build_tedlium2(root: Path, corpora: Path, talks=TEDLIUM_TALKS) -> Dict[str, np.ndarray]:
     """<root>/TEDLIUM_release2/<set>/{sph,stm}/<talk>.*, each talk a NIST sphere file of Cathy recordings with
     silence between them and an stm with <sil> segments; returns {utterance id: the recording's samples}."""
     originals = {}
@@ -107,7 +107,7 @@ def build_tedlium2(root: Path, shared_data: Path, talks=TEDLIUM_TALKS) -> Dict[s
         pieces, stm = [], []
         at = 0
         for stem, words in recordings:
-            audio, _ = soundfile.read(str(shared_data / "cathy" / f"{stem}.flac"), dtype="int16")
+            audio, _ = soundfile.read(str(corpora / "cathy" / f"{stem}.flac"), dtype="int16")
             span = -(-len(audio) // TEDLIUM_STEP) * TEDLIUM_STEP  # whole hundredths
             stm.append(f"{talk} 1 {talk} {cents(at)} {cents(at + TEDLIUM_GAP)} {TEDLIUM_LABEL} <sil>")
             start, end = at + TEDLIUM_GAP, at + TEDLIUM_GAP + span
@@ -123,9 +123,9 @@ def build_tedlium2(root: Path, shared_data: Path, talks=TEDLIUM_TALKS) -> Dict[s
     return originals
 
 
-def cathy_words(shared_data: Path, stem: str) -> str:
+def cathy_words(corpora: Path, stem: str) -> str:
     """A Cathy recording's transcript in lower case without punctuation, as TED-LIUM's stm files write words."""
-    return normalize_text((shared_data / "cathy" / f"{stem}.txt").read_text()).lower()
+    return normalize_text((corpora / "cathy" / f"{stem}.txt").read_text()).lower()
 
 
 # ---- LibriSpeech: LibriSpeech/<part>/<speaker>/<chapter>/{<utt>.flac, <speaker>-<chapter>.trans.txt} -------------
@@ -141,15 +141,15 @@ LIBRISPEECH_LAYOUT = {
 }
 
 
-def build_librispeech(root: Path, shared_data: Path, layout: Optional[dict] = None) -> Path:
+def build_librispeech(root: Path, corpora: Path, layout: Optional[dict] = None) -> Path:
     """<root>/LibriSpeech/<part>/<spk>/<chapter>/{<spk>-<chapter>-<nnnn>.flac, <spk>-<chapter>.trans.txt}."""
     for part, (spk, chapter, stems) in (layout or LIBRISPEECH_LAYOUT).items():
         folder = root / "LibriSpeech" / part / spk / chapter
         folder.mkdir(parents=True)
         lines = []
         for i, stem in enumerate(stems):
-            shutil.copy(shared_data / "cathy" / f"{stem}.flac", folder / f"{spk}-{chapter}-{i:04d}.flac")
-            text = normalize_text((shared_data / "cathy" / f"{stem}.txt").read_text())
+            shutil.copy(corpora / "cathy" / f"{stem}.flac", folder / f"{spk}-{chapter}-{i:04d}.flac")
+            text = normalize_text((corpora / "cathy" / f"{stem}.txt").read_text())
             lines.append(f"{spk}-{chapter}-{i:04d} {text}")
         (folder / f"{spk}-{chapter}.trans.txt").write_text("\n".join(lines) + "\n")
     return root
