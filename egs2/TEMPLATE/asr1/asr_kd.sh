@@ -80,7 +80,9 @@ while [ $# -gt 0 ]; do
     esac
 done
 
+# shellcheck source=path.sh
 . ./path.sh
+# shellcheck source=cmd.sh
 . ./cmd.sh
 
 mkdir -p log
@@ -88,6 +90,7 @@ run_log=log/asr_kd.$(date '+%Y%m%d-%H%M%S').log
 exec > >(tee -a "$run_log") 2>&1
 log() { echo "$(date '+%Y-%m-%dT%H:%M:%S') (asr_kd.sh:${BASH_LINENO[0]}) $*"; }
 die() { echo "$(date '+%Y-%m-%dT%H:%M:%S') (asr_kd.sh:${BASH_LINENO[0]}) ERROR: $*"; exit 1; }
+# shellcheck disable=SC2154  # rc is assigned by the trap's own command
 trap 'rc=$?; [ $rc -eq 0 ] || echo "$(date '"'"'+%Y-%m-%dT%H:%M:%S'"'"') (asr_kd.sh) stopped with an error (exit $rc) in the stage above; fix it and re-run with --stage <that stage>; finished work is kept"' EXIT
 log "$command_line"
 log "log of this run: $run_log"
@@ -489,8 +492,9 @@ if want 14; then
     stage_header 14 "results table"
     bases=$teacher_name
     for config in $student_configs; do bases+=" $(system_name "$config")"; done
+    read -r first_config _ <<< "$student_configs"
     $python -m ctc_kd.bin.results_table --exp_dir "$expdir" --systems "$bases" --test_sets "$test_sets" \
-        --decoder "$decoder" --baseline "${baseline:-$(system_name "$(echo $student_configs | cut -d' ' -f1)")}" \
+        --decoder "$decoder" --baseline "${baseline:-$(system_name "$first_config")}" \
         --main_metric "$main_metric" --align_set "$align_set" --align_teacher "$teacher_name" \
         --title "${results_title:-Results}" --command "$command_line" \
         ${results_reading:+--reading "$results_reading"} --out RESULTS.md
