@@ -50,9 +50,9 @@ class _DeferredModule(types.ModuleType):
 def _defer_unused_imports() -> None:
     """Put stand-ins for DEFERRED in sys.modules, so that importing them costs nothing until one is really used."""
     for top, submodules in DEFERRED.items():
-        if top in sys.modules or importlib.util.find_spec(top) is None:
+        spec = None if top in sys.modules else importlib.util.find_spec(top)  # top-level: imports nothing
+        if spec is None:
             continue  # imported already, or not installed (only phoneme tokenizers and cleaners need them)
-        spec = importlib.util.find_spec(top)  # of a top-level module: imports nothing
         package = _DeferredModule(top)
         package.__spec__, package.__file__ = spec, spec.origin
         if spec.submodule_search_locations is not None:
@@ -69,4 +69,10 @@ def import_espnet_quietly() -> None:
     with contextlib.redirect_stdout(io.StringIO()):
         importlib.import_module("espnet.nets.pytorch_backend.transformer.attention")
     _defer_unused_imports()
+    if not isinstance(sys.modules.get("g2p_en"), _DeferredModule):  # not deferred: import it now, quietly
+        with _nltk_downloads_disabled():
+            try:
+                importlib.import_module("g2p_en")
+            except ImportError:
+                pass  # optional: only phoneme tokenizers need it
     importlib.import_module("espnet2.tasks.asr")
