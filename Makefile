@@ -28,6 +28,7 @@ bench: $(PYTHON_VENV)
 	$(PYTHON_VENV) -m bench.decoding
 	$(PYTHON_VENV) -m bench.cache
 	$(PYTHON_VENV) -m bench.losses
+	$(PYTHON_VENV) -m bench.startup
 	$(PYTHON_VENV) -m bench.report
 
 $(PYTHON_VENV):
