@@ -15,7 +15,17 @@ import torch
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
-CATHY = REPO.parent / "shared" / "data" / "cathy"
+CATHY_RECIPE = REPO / "egs2" / "cathy" / "asr1"
+
+
+def cathy_corpus() -> Path:
+    """The full Cathy corpus (real speech for the timed batches), found as the Cathy recipe's db.sh finds it."""
+    if os.environ.get("CATHY"):
+        return Path(os.environ["CATHY"]) / "cathy"
+    beside = REPO.parent / "shared" / "data" / "cathy"
+    return beside if beside.is_dir() else CATHY_RECIPE / "downloads" / "cathy"
+
+
 CONF = REPO / "egs2" / "cathy" / "asr1" / "conf"
 RESULTS = REPO / "bench" / "results"
 TOKENS = ["<blank>", "<unk>", "<space>", "'", *"ABCDEFGHIJKLMNOPQRSTUVWXYZ", "<sos/eos>"]
@@ -39,8 +49,6 @@ def setup(args: argparse.Namespace) -> Path:
     torch.manual_seed(0)
     if args.device == "cuda" and not torch.cuda.is_available():
         raise SystemExit("--device cuda: no CUDA device is visible to torch")
-    if not CATHY.is_dir():
-        raise SystemExit(f"{CATHY} is missing: the benchmarks read real speech from ../shared/data/cathy")
     work = Path(args.workdir)
     work.mkdir(parents=True, exist_ok=True)
     return work
@@ -95,10 +103,14 @@ def parameters(model: torch.nn.Module) -> int:
 # ---- data -----------------------------------------------------------------------------------------------------
 def utterances(count: int, offset: int = 0) -> List[Path]:
     """`count` Cathy recordings in a fixed order (every 7th, so lengths vary as in a real set)."""
-    flacs = sorted(CATHY.glob("*.flac"))
+    corpus = cathy_corpus()
+    if not corpus.is_dir():
+        raise SystemExit(f"{corpus} is missing: the benchmarks read real speech from the full Cathy corpus; run "
+                         f"stage 1 of egs2/cathy/asr1 (it downloads it) or set CATHY to the folder holding cathy/")
+    flacs = sorted(corpus.glob("*.flac"))
     picked = flacs[offset::7][:count]
     if len(picked) < count:
-        raise SystemExit(f"{CATHY} has only {len(picked)} recordings from offset {offset}; asked for {count}")
+        raise SystemExit(f"{corpus} has only {len(picked)} recordings from offset {offset}; asked for {count}")
     return picked
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bench.common import REPO, RESULTS
 
-ORDER = ("train_step", "decoding", "cache", "losses", "grad_share")
+ORDER = ("train_step", "decoding", "cache", "losses", "grad_share", "startup")
 
 
 def fmt(x, digits=3) -> str:
@@ -108,11 +108,26 @@ def grad_share(r: dict) -> list:
     return lines
 
 
+def startup(r: dict) -> list:
+    f = r["figures"]
+    lines = header(r) + ["A fresh process importing what the tool imports before its work (its module, plus ESPnet's ASR "
+                         "task where marked); median of the interleaved repetitions (min-max in brackets).", "",
+                         "| process | imports ESPnet's ASR task | seconds |", "|---|---|---|"]
+    for name, t in f["seconds"].items():
+        uses = {True: "yes", False: "no"}.get(f["uses_espnet"].get(name), "")
+        lines.append(f"| {name} | {uses} | {t['median_s']:.2f} [{t['min_s']:.2f}-{t['max_s']:.2f}] |")
+    lines += ["", f"Deferring the unused text front-ends (g2p_en, tacotron_cleaner: nltk, inflect) takes ESPnet's ASR "
+              f"task to **{f['deferred_over_undeferred']:.2f}** of its import time; torch alone is "
+              f"{f['torch_share_of_espnet_startup']:.2f} of what remains."]
+    return lines
+
+
 SECTIONS = {"train_step": ("Training step: KD online, KD from the cache, SKD", train_step),
             "decoding": ("Decoding: batched greedy CTC vs Speech2Text; SKD sub-model vs full", decoding),
             "cache": ("Teacher-output cache: write speed, disk, online drift", cache),
             "losses": ("The loss functions against the CTC loss", loss_table),
-            "grad_share": ("Gradient share of each KD term against CTC at the student's initialisation", grad_share)}
+            "grad_share": ("Gradient share of each KD term against CTC at the student's initialisation", grad_share),
+            "startup": ("Start-up of each tool the stage script runs", startup)}
 
 
 def main(argv=None) -> int:

@@ -1,4 +1,4 @@
-"""Fixtures shared by every test: where the offline corpora live, and quiet, deterministic torch."""
+"""Fixtures shared by every test: the small corpora committed in corpora/, and quiet, deterministic torch."""
 from pathlib import Path
 
 import pytest
@@ -8,15 +8,15 @@ from ctc_kd.espnet_import import import_espnet_quietly
 import_espnet_quietly()  # once for the whole session, without ESPnet's offline NLTK download attempt
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
+CORPORA = REPO_ROOT / "corpora"
 
 
 @pytest.fixture(scope="session")
-def shared_data() -> Path:
-    """The offline corpora beside the checkout; their absence is a broken test set-up, never a skip."""
-    if not SHARED_DATA.is_dir():
-        pytest.fail(f"{SHARED_DATA} is missing: the tests need ../shared/data beside the checkout")
-    return SHARED_DATA
+def corpora() -> Path:
+    """yesno, mini_an4 and a Cathy subset, committed with the code; missing is a broken checkout, never a skip."""
+    if not (CORPORA / "cathy" / "cmuarctic.data").is_file():
+        pytest.fail(f"{CORPORA} is incomplete: restore it from git (git checkout -- corpora)")
+    return CORPORA
 
 
 @pytest.fixture(scope="session")

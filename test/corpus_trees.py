@@ -98,7 +98,7 @@ def cents(samples: int) -> str:
     return f"{samples // TEDLIUM_STEP // 100}.{samples // TEDLIUM_STEP % 100:02d}"
 
 
-def build_tedlium2(root: Path, shared_data: Path, talks=TEDLIUM_TALKS) -> Dict[str, np.ndarray]:
+def build_tedlium2(root: Path, corpora: Path, talks=TEDLIUM_TALKS) -> Dict[str, np.ndarray]:
     """<root>/TEDLIUM_release2/<set>/{sph,stm}/<talk>.*, each talk a NIST sphere file of Cathy recordings with
     silence between them and an stm with <sil> segments; returns {utterance id: the recording's samples}."""
     originals = {}
@@ -108,7 +108,7 @@ def build_tedlium2(root: Path, shared_data: Path, talks=TEDLIUM_TALKS) -> Dict[s
         pieces, stm = [], []
         at = 0
         for stem, words in recordings:
-            audio, _ = soundfile.read(str(shared_data / "cathy" / f"{stem}.flac"), dtype="int16")
+            audio, _ = soundfile.read(str(corpora / "cathy" / f"{stem}.flac"), dtype="int16")
             span = -(-len(audio) // TEDLIUM_STEP) * TEDLIUM_STEP  # whole hundredths
             stm.append(f"{talk} 1 {talk} {cents(at)} {cents(at + TEDLIUM_GAP)} {TEDLIUM_LABEL} <sil>")
             start, end = at + TEDLIUM_GAP, at + TEDLIUM_GAP + span
@@ -124,9 +124,9 @@ def build_tedlium2(root: Path, shared_data: Path, talks=TEDLIUM_TALKS) -> Dict[s
     return originals
 
 
-def cathy_words(shared_data: Path, stem: str) -> str:
+def cathy_words(corpora: Path, stem: str) -> str:
     """A Cathy recording's transcript in lower case without punctuation, as TED-LIUM's stm files write words."""
-    return normalize_text((shared_data / "cathy" / f"{stem}.txt").read_text()).lower()
+    return normalize_text((corpora / "cathy" / f"{stem}.txt").read_text()).lower()
 
 
 # ---- LibriSpeech: LibriSpeech/<part>/<speaker>/<chapter>/{<utt>.flac, <speaker>-<chapter>.trans.txt} -------------
@@ -142,15 +142,15 @@ LIBRISPEECH_LAYOUT = {
 }
 
 
-def build_librispeech(root: Path, shared_data: Path, layout: Optional[dict] = None) -> Path:
+def build_librispeech(root: Path, corpora: Path, layout: Optional[dict] = None) -> Path:
     """<root>/LibriSpeech/<part>/<spk>/<chapter>/{<spk>-<chapter>-<nnnn>.flac, <spk>-<chapter>.trans.txt}."""
     for part, (spk, chapter, stems) in (layout or LIBRISPEECH_LAYOUT).items():
         folder = root / "LibriSpeech" / part / spk / chapter
         folder.mkdir(parents=True)
         lines = []
         for i, stem in enumerate(stems):
-            shutil.copy(shared_data / "cathy" / f"{stem}.flac", folder / f"{spk}-{chapter}-{i:04d}.flac")
-            text = normalize_text((shared_data / "cathy" / f"{stem}.txt").read_text())
+            shutil.copy(corpora / "cathy" / f"{stem}.flac", folder / f"{spk}-{chapter}-{i:04d}.flac")
+            text = normalize_text((corpora / "cathy" / f"{stem}.txt").read_text())
             lines.append(f"{spk}-{chapter}-{i:04d} {text}")
         (folder / f"{spk}-{chapter}.trans.txt").write_text("\n".join(lines) + "\n")
     return root
@@ -175,7 +175,7 @@ def speechocean762_utt(spk: str, index: int) -> str:
     return f"{int(spk):05d}{index:04d}"
 
 
-def build_speechocean762(root: Path, shared_data: Path, layout=SPEECHOCEAN762_LAYOUT) -> Path:
+def build_speechocean762(root: Path, corpora: Path, layout=SPEECHOCEAN762_LAYOUT) -> Path:
     """<root>/speechocean762 as speechocean762.tar.gz unpacks: tab-separated text, wav.scp (paths relative to the
     corpus folder), spk2age and spk2gender, space-separated utt2spk and spk2utt, upper-case WAV files (16 kHz mono
     16-bit, converted from Cathy's FLAC), and the README and lexicon the corpus ships."""
@@ -187,7 +187,7 @@ def build_speechocean762(root: Path, shared_data: Path, layout=SPEECHOCEAN762_LA
     def wave(spk: str, utt: str, stem: str) -> str:
         rel = f"WAVE/SPEAKER{spk}/{utt}.WAV"
         (top / rel).parent.mkdir(parents=True, exist_ok=True)
-        audio, rate = soundfile.read(str(shared_data / "cathy" / f"{stem}.flac"), dtype="int16")
+        audio, rate = soundfile.read(str(corpora / "cathy" / f"{stem}.flac"), dtype="int16")
         soundfile.write(str(top / rel), audio, rate, format="WAV", subtype="PCM_16")
         return rel
 
@@ -198,7 +198,7 @@ def build_speechocean762(root: Path, shared_data: Path, layout=SPEECHOCEAN762_LA
         for spk, (age, gender, stems) in sorted(speakers.items()):
             utts = [speechocean762_utt(spk, 11 + 12 * i) for i in range(len(stems))]
             for utt, stem in zip(utts, stems):
-                files["text"].append(f"{utt}\t{normalize_text((shared_data / 'cathy' / f'{stem}.txt').read_text())}")
+                files["text"].append(f"{utt}\t{normalize_text((corpora / 'cathy' / f'{stem}.txt').read_text())}")
                 files["wav.scp"].append(f"{utt}\t{wave(spk, utt, stem)}")
                 files["utt2spk"].append(f"{utt} {spk}")
             files["spk2utt"].append(f"{spk} {' '.join(utts)}")

@@ -10,15 +10,17 @@ stamp="$venv/.ctc_kd_installed"
 log() { echo "[install] $*"; }
 
 check_system_tools() {
-    # espeak-ng synthesises the Mandarin test speech for the AISHELL layout test; nothing else needs a system tool.
+    # espeak-ng synthesises the Mandarin test speech for the AISHELL layout test; shellcheck checks the shell scripts
+    # in `make test`; nothing else needs a system tool.
     local missing=()
     command -v espeak-ng >/dev/null 2>&1 || missing+=(espeak-ng)
+    command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
     [ ${#missing[@]} -eq 0 ] && return 0
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
         log "installing system packages: ${missing[*]}"
         apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
     else
-        log "WARNING: missing ${missing[*]}; install it (e.g. 'sudo apt-get install ${missing[*]}') to run the AISHELL layout test"
+        log "WARNING: missing ${missing[*]}; install it (e.g. 'sudo apt-get install ${missing[*]}'): make test needs it"
     fi
 }
 
@@ -39,6 +41,6 @@ log "installing torch 2.9.1 + torchaudio 2.9.1 (a few minutes on first run)"
 "${pip[@]}" install -q "setuptools<74" wheel
 "${pip[@]}" install -q torch==2.9.1 torchaudio==2.9.1
 log "installing ctc_kd (editable) with espnet and test extras"
-"${pip[@]}" install -q -e "$top[test]"
+"${pip[@]}" install -q -e "${top}[test]"
 "$venv/bin/python" -c "import ctc_kd, espnet2, torch, torchaudio; print('[install] ok: torch', torch.__version__)"
 fingerprint > "$stamp"

@@ -1,4 +1,4 @@
-"""The KD losses of SPEC-kd-methods.md as pure functions on tensors (no ESPnet import)."""
+"""The KD losses of docs/kd_methods.md as pure functions on tensors (no ESPnet import)."""
 from ctc_kd.losses.frames import (
     FrameSets,
     log_beta,

@@ -118,7 +118,7 @@ def frame_sets_from_logprobs(teacher_log_probs: torch.Tensor, valid: torch.Tenso
 
 def teacher_frame_sets(teacher_logits: torch.Tensor, lengths: torch.Tensor, *, blank_id: int = 0,
                        frame_rule: str = "argmax", blank_threshold: float = 0.5) -> FrameSets:
-    """Why: N and Bk of the SPEC, decided by the teacher at temperature 1 and always inside the valid frames.
+    """Why: N and Bk of docs/kd_methods.md, decided by the teacher at temperature 1 and always inside the valid frames.
 
     N = valid & argmax_k p^T_t(k) != b, Bk = valid & argmax = b; or, with frame_rule="threshold",
     Bk = valid & p^T_t(b) > blank_threshold, N = valid & not Bk. Returns FrameSets(nonblank, blank), bool (B, T).

@@ -1,4 +1,4 @@
-"""A CTC student distilled from a frozen teacher: ESPnet's ASR model plus the KD terms of SPEC-kd-methods.md."""
+"""A CTC student distilled from a frozen teacher: ESPnet's ASR model plus the KD terms of docs/kd_methods.md."""
 import logging
 from typing import Dict, List, Optional, Sequence, Tuple
 

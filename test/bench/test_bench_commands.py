@@ -38,3 +38,23 @@ def test_grad_share_benchmark_and_report(tmp_path):
     text = (tmp_path / "BENCHMARKS.md").read_text()
     assert "## Gradient share of each KD term against CTC at the student's initialisation" in text
     assert "| fkl, variant B |" in text and "Command: `python -m bench.grad_share" in text
+
+
+def test_startup_report_renders_every_process(tmp_path):
+    from bench import startup
+
+    results = tmp_path / "results"
+    results.mkdir()
+    seconds = {name: {"median_s": 1.0 + i, "min_s": 0.5 + i, "max_s": 2.0 + i, "repeats": 3}
+               for i, name in enumerate(startup.systems())}
+    record = {"benchmark": "startup", "command": "python -m bench.startup", "date": "2026-12-06", "device": "cpu",
+              "threads": 2, "machine": {"cpu": "test cpu", "cores": 2, "torch": "2.9.1", "python": "3.11.7"},
+              "figures": {"seconds": seconds, "uses_espnet": {f"ctc_kd.{t}": u for t, u in startup.TOOLS.items()},
+                          "deferred_over_undeferred": 0.8125, "torch_share_of_espnet_startup": 0.5}}
+    (results / "startup.json").write_text(json.dumps(record))
+    report.main(["--results", str(results), "--out", str(tmp_path / "BENCHMARKS.md")])
+    text = (tmp_path / "BENCHMARKS.md").read_text()
+    assert "## Start-up of each tool the stage script runs" in text
+    assert "| empty interpreter |  | 1.00 [0.50-2.00] |" in text
+    assert "| ctc_kd.bin.asr_kd_train | yes | " in text and "| ctc_kd.bin.score | no | " in text
+    assert "task to **0.81** of its import time; torch alone is 0.50 of what remains" in text

@@ -35,11 +35,11 @@ def export(tmp_path, name, seed, **config):
 
 
 @pytest.fixture(scope="module")
-def setup(shared_data, tmp_path_factory):
+def setup(corpora, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("alignment")
     data = tmp / "data"
     data.mkdir()
-    flacs = {f"cathy_{name}": shared_data / "cathy" / f"{name}.flac" for name in FILES}
+    flacs = {f"cathy_{name}": corpora / "cathy" / f"{name}.flac" for name in FILES}
     (data / "wav.scp").write_text("".join(f"{utt} {path}\n" for utt, path in sorted(flacs.items())))
     (data / "text").write_text("".join(f"{utt} {path.with_suffix('.txt').read_text().strip().upper()}\n"
                                        for utt, path in sorted(flacs.items())))

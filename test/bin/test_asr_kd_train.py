@@ -44,10 +44,10 @@ def write_data_dir(out: Path, waves):
 
 
 @pytest.fixture(scope="module")
-def recipe(tmp_path_factory, shared_data):
+def recipe(tmp_path_factory, corpora):
     """dump/ at 16 kHz, a character token list and ESPnet's feature statistics: what stages 1-6 produce."""
     root = tmp_path_factory.mktemp("yesno")
-    waves = sorted((shared_data / "yesno" / "waves_yesno").glob("*.wav"))
+    waves = sorted((corpora / "yesno" / "waves_yesno").glob("*.wav"))
     write_data_dir(root / "data" / "train", waves[:16])
     write_data_dir(root / "data" / "valid", waves[16:20])
     for part in ("train", "valid"):

@@ -33,10 +33,10 @@ def save_training(tmp_path, **config):
 
 
 @pytest.fixture
-def data_dir(shared_data, tmp_path):
+def data_dir(corpora, tmp_path):
     out = tmp_path / "data" / "test"
     out.mkdir(parents=True)
-    flacs = {f"cathy_{name}": shared_data / "cathy" / f"{name}.flac" for name in FILES}
+    flacs = {f"cathy_{name}": corpora / "cathy" / f"{name}.flac" for name in FILES}
     (out / "wav.scp").write_text("".join(f"{utt} {path}\n" for utt, path in sorted(flacs.items())))
     (out / "text").write_text("".join(f"{utt} {path.with_suffix('.txt').read_text().strip().upper()}\n"
                                       for utt, path in sorted(flacs.items())))

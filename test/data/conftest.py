@@ -26,9 +26,9 @@ def _yesno_label(name: str) -> str:
 
 
 @pytest.fixture
-def yesno_dir(shared_data, tmp_path) -> Path:
+def yesno_dir(corpora, tmp_path) -> Path:
     """Four yesno recordings (8 kHz WAV) as a data dir, speaker 'yesno'."""
-    wavs = sorted((shared_data / "yesno" / "waves_yesno").glob("*.wav"))[:4]
+    wavs = sorted((corpora / "yesno" / "waves_yesno").glob("*.wav"))[:4]
     assert len(wavs) == 4
     maps = {"wav.scp": {}, "text": {}, "utt2spk": {}}
     for w in wavs:
@@ -42,9 +42,9 @@ def yesno_dir(shared_data, tmp_path) -> Path:
 
 
 @pytest.fixture
-def cathy_dir(shared_data, tmp_path) -> Path:
+def cathy_dir(corpora, tmp_path) -> Path:
     """Three Cathy recordings (16 kHz FLAC) as a data dir, speaker 'cathy'."""
-    flacs = sorted((shared_data / "cathy").glob("arctic_a000*.flac"))[:3]
+    flacs = sorted((corpora / "cathy").glob("arctic_a000*.flac"))[:3]
     assert len(flacs) == 3
     maps = {"wav.scp": {}, "text": {}, "utt2spk": {}}
     for f in flacs:
@@ -58,9 +58,9 @@ def cathy_dir(shared_data, tmp_path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def an4_root(shared_data, tmp_path_factory) -> Path:
+def an4_root(corpora, tmp_path_factory) -> Path:
     """mini_an4's downloads.tar.gz extracted once per session; returns the `an4` folder."""
     out = tmp_path_factory.mktemp("mini_an4")
-    with tarfile.open(shared_data / "mini_an4" / "downloads.tar.gz") as tar:
+    with tarfile.open(corpora / "mini_an4" / "downloads.tar.gz") as tar:
         tar.extractall(out, filter="data")
     return out / "downloads" / "an4"

@@ -1,5 +1,6 @@
 """ctc_kd.data.token_list: ESPnet's token-list convention, checked against espnet2's own tokenizers."""
 import logging
+import re
 
 import pytest
 import sentencepiece as spm
@@ -9,12 +10,12 @@ from ctc_kd.data.token_list import build_token_list, char_tokenize, main
 
 
 @pytest.fixture(scope="module")
-def cathy_text(shared_data, tmp_path_factory):
-    """A Kaldi text of 300 Cathy prompts (mixed case, punctuation)."""
-    txts = sorted((shared_data / "cathy").glob("arctic_*.txt"))[:300]
+def cathy_text(corpora, tmp_path_factory):
+    """A Kaldi text of the first 300 CMU ARCTIC prompts (mixed case, punctuation), from Cathy's cmuarctic.data."""
+    lines = (corpora / "cathy" / "cmuarctic.data").read_text(encoding="utf-8").splitlines()[:300]
+    prompts = [re.fullmatch(r'\( (arctic_\w+) "(.*)" \)', line).groups() for line in lines]
     path = tmp_path_factory.mktemp("text") / "text"
-    path.write_text("".join(f"cathy_{t.stem} {t.read_text(encoding='utf-8').strip()}\n" for t in txts),
-                    encoding="utf-8")
+    path.write_text("".join(f"cathy_{prompt} {words}\n" for prompt, words in prompts), encoding="utf-8")
     return path
 
 

@@ -18,35 +18,35 @@ STUDENTS = ("student_alone", "student_fpkd_stage1")
 SYSTEMS = ("teacher",) + STUDENTS
 
 
-def cathy_stems(shared_data: Path, count: int, skip: int = 0):
+def cathy_stems(corpora: Path, count: int, skip: int = 0):
     """The first Cathy recording of `count` prompts (after `skip`), in prompt order: distinct sentences."""
     firsts = {}
-    for flac in sorted((shared_data / "cathy").glob("arctic_a*.flac")):
+    for flac in sorted((corpora / "cathy").glob("arctic_a*.flac")):
         firsts.setdefault(flac.stem.rsplit("_", 1)[0], flac.stem)
     return list(firsts.values())[skip:skip + count]
 
 
-def aishell_tree(root: Path, shared_data: Path) -> dict:
+def aishell_tree(root: Path, corpora: Path) -> dict:
     synthesis = root.parent / "espeak"
     synthesis.mkdir()
     build_aishell(root, aishell_speech(synthesis))
     return {"AISHELL": str(root)}
 
 
-def tedlium2_tree(root: Path, shared_data: Path) -> dict:
-    stems = cathy_stems(shared_data, 12)
-    talk = lambda chosen: [(stem, cathy_words(shared_data, stem)) for stem in chosen]  # noqa: E731
-    build_tedlium2(root, shared_data, {"CathyTalk_A": ("train", talk(stems[0:4])),
+def tedlium2_tree(root: Path, corpora: Path) -> dict:
+    stems = cathy_stems(corpora, 12)
+    talk = lambda chosen: [(stem, cathy_words(corpora, stem)) for stem in chosen]  # noqa: E731
+    build_tedlium2(root, corpora, {"CathyTalk_A": ("train", talk(stems[0:4])),
                                        "CathyTalk_B": ("train", talk(stems[4:8])),
                                        "CathyTalk_C": ("dev", talk(stems[8:10])),
                                        "CathyTalk_D": ("test", talk(stems[10:12]))})
     return {"TEDLIUM2": str(root)}
 
 
-def librispeech_tree(root: Path, shared_data: Path) -> dict:
-    stems = iter(cathy_stems(shared_data, 16))
+def librispeech_tree(root: Path, corpora: Path) -> dict:
+    stems = iter(cathy_stems(corpora, 16))
     take = lambda n: [next(stems) for _ in range(n)]  # noqa: E731
-    build_librispeech(root, shared_data, {
+    build_librispeech(root, corpora, {
         "train-clean-100": ("1234", "5678", take(6)), "train-clean-360": ("2345", "678", take(1)),
         "train-other-500": ("3456", "7890", take(1)), "dev-clean": ("1272", "128104", take(2)),
         "dev-other": ("116", "288045", take(2)), "test-clean": ("1089", "134686", take(2)),
@@ -54,8 +54,8 @@ def librispeech_tree(root: Path, shared_data: Path) -> dict:
     return {"LIBRISPEECH": str(root)}
 
 
-def speechocean762_tree(root: Path, shared_data: Path) -> dict:
-    build_speechocean762(root, shared_data)
+def speechocean762_tree(root: Path, corpora: Path) -> dict:
+    build_speechocean762(root, corpora)
     (root / "dev_speakers").write_text("1027\n")  # the recipe's own list names speakers of the real corpus
     return {"SPEECHOCEAN762": str(root)}
 
@@ -84,9 +84,9 @@ def stage_number(sandbox: Path, title: str) -> str:
 
 
 @pytest.mark.parametrize("recipe", list(RECIPES))
-def test_run_sh_from_the_raw_corpus_to_the_results_table(recipe, sandbox_factory, shared_data, tmp_path):
+def test_run_sh_from_the_raw_corpus_to_the_results_table(recipe, sandbox_factory, corpora, tmp_path):
     tree, test_sets, extra = RECIPES[recipe]
-    env = tree(tmp_path / "corpus", shared_data)
+    env = tree(tmp_path / "corpus", corpora)
     extra = [option.format(corpus=tmp_path / "corpus") for option in extra]
     sandbox = sandbox_factory(recipe)
     students = " ".join(str(TINY / f"train_{name}.yaml") for name in STUDENTS)

@@ -15,12 +15,12 @@ ENV = {"yesno": lambda d: {"YESNO": str(d / "yesno")},
 
 
 @pytest.mark.parametrize("recipe", ["yesno", "mini_an4"])
-def test_every_stage_and_every_method(recipe, sandbox_factory, shared_data):
+def test_every_stage_and_every_method(recipe, sandbox_factory, corpora):
     from espnet2.bin.asr_inference import Speech2Text
     from espnet2.main_funcs.pack_funcs import unpack
 
     sandbox = sandbox_factory(recipe)
-    out = run_recipe(sandbox, env=ENV[recipe](shared_data)).stdout
+    out = run_recipe(sandbox, env=ENV[recipe](corpora)).stdout
     for stage in range(1, 16):
         assert f"==== stage {stage}:" in out
     table = (sandbox / "RESULTS.md").read_text()
@@ -65,6 +65,6 @@ def test_every_stage_and_every_method(recipe, sandbox_factory, shared_data):
         text, *_ = Speech2Text(**unpacked, beam_size=1, ctc_weight=1.0)(speech)[0]
         assert isinstance(text, str)
 
-    again = run_recipe(sandbox, "--stage", "7", env=ENV[recipe](shared_data)).stdout
+    again = run_recipe(sandbox, "--stage", "7", env=ENV[recipe](corpora)).stdout
     assert "skip exp/teacher: trained already" in again and "skip exp/student_skd: trained already" in again
     assert "skip exp/student_skd/alignment/dev: analysed already" in again

@@ -14,8 +14,8 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def yesno(sandbox_factory, shared_data):
-    return sandbox_factory("yesno"), {"YESNO": str(shared_data / "yesno")}
+def yesno(sandbox_factory, corpora):
+    return sandbox_factory("yesno"), {"YESNO": str(corpora / "yesno")}
 
 
 def test_help_lists_the_options(yesno):
@@ -102,10 +102,10 @@ def test_empty_transcript_stops_the_run_and_keeps_the_data(yesno):
     assert not (sandbox / "dump" / "raw" / "org" / "train" / ".done").exists()
 
 
-def test_unreadable_audio_names_the_file(yesno, shared_data, tmp_path):
+def test_unreadable_audio_names_the_file(yesno, corpora, tmp_path):
     sandbox, _ = yesno
     corpus = tmp_path / "corpus"
-    shutil.copytree(shared_data / "yesno" / "waves_yesno", corpus / "waves_yesno")
+    shutil.copytree(corpora / "yesno" / "waves_yesno", corpus / "waves_yesno")
     env = {"YESNO": str(corpus)}
     run_recipe(sandbox, "--stop_stage", "1", env=env)
     broken = sorted((corpus / "waves_yesno").glob("*.wav"))[-1]  # a test-set recording

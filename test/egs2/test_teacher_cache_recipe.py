@@ -9,9 +9,9 @@ pytestmark = pytest.mark.slow
 STUDENTS = "conf/train_student_fpkd_stage1.yaml conf/train_student_fpkd_stage2.yaml conf/train_student_guide_ctc.yaml"
 
 
-def test_yesno_students_train_from_the_cache(sandbox_factory, shared_data):
+def test_yesno_students_train_from_the_cache(sandbox_factory, corpora):
     sandbox = sandbox_factory("yesno")
-    env = {"YESNO": str(shared_data / "yesno")}
+    env = {"YESNO": str(corpora / "yesno")}
     out = run_recipe(sandbox, "--teacher_mode", "cached", "--cache_topk", "2", "--student_configs", STUDENTS,
                      "--stop_stage", "14", env=env).stdout
     assert "caching the teacher's outputs on dump/raw/train" in out

@@ -9,6 +9,11 @@ import torch
 
 from ctc_kd.inference.greedy import GreedyCTCDecoder, collapse, make_batches
 
+# every 160th recording of the full Cathy corpus in name order: a spread of lengths and prompts
+SPREAD = ("arctic_a0001_1592748574", "arctic_a0095_1592746305", "arctic_a0202_1592712686", "arctic_a0301_1592710165",
+          "arctic_a0411_1592706235", "arctic_a0517_1592703470", "arctic_b0032_1592700689", "arctic_b0160_1592537566",
+          "arctic_b0286_1592532467", "arctic_b0406_1592529970")
+
 
 @pytest.mark.parametrize("frames,expected", [
     ([0, 3, 3, 0, 3, 5, 5, 0], [3, 3, 5]),
@@ -37,10 +42,9 @@ def test_batches_are_longest_first_and_capped():
 
 
 @pytest.fixture(scope="module")
-def audio(shared_data):
+def audio(corpora):
     """Ten Cathy utterances of 1.5 to 4 s."""
-    files = sorted((shared_data / "cathy").glob("*.flac"))[::160][:10]
-    return {f.stem: soundfile.read(f)[0].astype(np.float32) for f in files}
+    return {stem: soundfile.read(corpora / "cathy" / f"{stem}.flac")[0].astype(np.float32) for stem in SPREAD}
 
 
 def talkative_model(tmp_path):

@@ -26,8 +26,8 @@ ENCODERS = {
 
 
 @pytest.fixture(scope="module")
-def batch(shared_data):
-    waves = [soundfile.read(shared_data / "cathy" / f"{name}.flac")[0].astype(np.float32) for name in FILES]
+def batch(corpora):
+    waves = [soundfile.read(corpora / "cathy" / f"{name}.flac")[0].astype(np.float32) for name in FILES]
     lengths = torch.tensor([len(w) for w in waves])
     speech = torch.zeros(len(waves), int(lengths.max()))
     for i, w in enumerate(waves):

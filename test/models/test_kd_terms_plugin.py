@@ -39,13 +39,13 @@ def test_the_registered_term_is_computed_as_defined():
     assert term.term.function(inputs, term.options).item() == pytest.approx(((blank - 0.5) ** 2 + 0.0) / 2)
 
 
-def test_a_term_from_outside_ctc_kd_trains_from_yaml_on_yesno(shared_data, tmp_path):
+def test_a_term_from_outside_ctc_kd_trains_from_yaml_on_yesno(corpora, tmp_path):
     from tiny_models import TOKENS, save_model, tiny_config
 
     from ctc_kd.bin.results_table import method_name
     from ctc_kd.data import format_audio
 
-    waves = sorted((shared_data / "yesno" / "waves_yesno").glob("*.wav"))
+    waves = sorted((corpora / "yesno" / "waves_yesno").glob("*.wav"))
     words = {"0": "NO", "1": "YES"}
     for part, chosen in (("train", waves[:8]), ("valid", waves[8:10])):
         raw = tmp_path / "data" / part

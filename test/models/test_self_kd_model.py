@@ -1,4 +1,4 @@
-"""The SKD model: the loss of the SPEC, stop-gradient on the full model, the epoch schedule, exact export."""
+"""The SKD model: the loss of docs/kd_methods.md, stop-gradient on the full model, the epoch schedule, exact export."""
 import pytest
 import torch
 from conftest import build, speech_batch, tiny_config

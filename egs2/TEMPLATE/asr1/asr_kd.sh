@@ -15,7 +15,7 @@ stage=1                 # first stage to run
 stop_stage=15           # last stage to run
 ngpu=0                  # GPUs per node (0: CPU); > 1 or num_nodes > 1 trains through espnet2.bin.launch
 num_nodes=1             # nodes for multi-node training (cuda_cmd in cmd.sh must then be a cluster launcher)
-nj=2                    # parallel jobs for audio formatting and feature statistics
+nj=2                    # parallel jobs: audio formatting, statistics, stages 10-13 and 15 (trainings: CPU only)
 dumpdir=dump            # formatted audio
 expdir=exp              # models, decodings, scores
 fs=16000                # sample rate of the formatted audio
@@ -82,14 +82,19 @@ while [ $# -gt 0 ]; do
     esac
 done
 
+# shellcheck source=path.sh
 . ./path.sh
+# shellcheck source=cmd.sh
 . ./cmd.sh
+# shellcheck source=utils/parallel_jobs.sh
+. ./utils/parallel_jobs.sh
 
 mkdir -p log
 run_log=log/asr_kd.$(date '+%Y%m%d-%H%M%S').log
 exec > >(tee -a "$run_log") 2>&1
 log() { echo "$(date '+%Y-%m-%dT%H:%M:%S') (asr_kd.sh:${BASH_LINENO[0]}) $*"; }
 die() { echo "$(date '+%Y-%m-%dT%H:%M:%S') (asr_kd.sh:${BASH_LINENO[0]}) ERROR: $*"; exit 1; }
+# shellcheck disable=SC2154  # rc is assigned by the trap's own command
 trap 'rc=$?; [ $rc -eq 0 ] || echo "$(date '"'"'+%Y-%m-%dT%H:%M:%S'"'"') (asr_kd.sh) stopped with an error (exit $rc) in the stage above; fix it and re-run with --stage <that stage>; finished work is kept"' EXIT
 log "$command_line"
 log "log of this run: $run_log"
@@ -433,6 +438,8 @@ ${wanted:-scratch} (--skd_init $skd_init, --init_chain): delete $dir to train it
 if want 10; then
     stage_header 10 "student trainings"
     [ -n "$student_configs" ] || log "no --student_configs: nothing to train"
+    train_jobs=1  # on GPUs one training at a time; on a CPU, $nj side by side, one core each
+    if [ "$ngpu" -eq 0 ] && [ "$num_nodes" -eq 1 ]; then train_jobs=$nj; fi
     while read -r name config seed; do
         [ -n "$name" ] || continue
         selected "$name" || { log "skip $name: not in --systems"; continue; }
@@ -454,6 +461,7 @@ if want 10; then
             if [ "$parent_dir" = "$teacher_dir" ]; then
                 teacher_ready
             else
+                wait_jobs  # the parent may be training still
                 [ -e "$parent_dir/.done" ] || die "$name starts from $parent_dir, which is not trained: list its config first"
             fi
             ! results_only "${parent_dir#"$expdir"/}" || die "$name starts from $parent_dir, whose model is not here \
@@ -464,8 +472,9 @@ if want 10; then
             extra+=(--init_param "${specs[@]}")
             log "$name starts from $parent_dir: ${specs[*]}"
         fi
-        train_system "$name" "$config" "${extra[@]}"
+        start_job "$train_jobs" train_system "$name" "$config" "${extra[@]}"
     done < <(student_plan)
+    wait_jobs
 fi
 
 # ---- stage 11: decoding -----------------------------------------------------------------------------------------
@@ -475,8 +484,9 @@ if want 11; then
         selected "$name" || [ "$name" = "$teacher_name" ] || continue
         [ -e "$expdir/$name/.done" ] || { log "skip $name: not trained"; continue; }
         skip_results_only "$name" && continue
-        decode_system "$name"
+        start_job "$nj" decode_system "$name"
     done
+    wait_jobs
 fi
 
 # ---- stage 12: scoring ------------------------------------------------------------------------------------------
@@ -485,9 +495,29 @@ if want 12; then
     for name in $(all_systems); do
         selected "$name" || [ "$name" = "$teacher_name" ] || continue
         [ -e "$expdir/$name/.done" ] || continue
-        score_system "$name"
+        start_job "$nj" score_system "$name"
     done
+    wait_jobs
 fi
+
+# Spike timing of one student against the teacher's export (exporting the student first if needed); skips a done one.
+align_system() {
+    local name=$1 dir=$expdir/$1 out
+    export_system "$name"
+    out=$dir/alignment/$align_set
+    if [ -e "$out/alignment.json" ] && [ "$out/alignment.json" -nt "$dir/export/model.pth" ] \
+        && [ "$out/alignment.json" -nt "$teacher_export/model.pth" ]; then
+        log "skip $out: analysed already (newer than both exports)"
+        return 0
+    fi
+    mkdir -p "$out"
+    # shellcheck disable=SC2086
+    $python -m ctc_kd.bin.alignment --teacher_dir "$teacher_export" --student_dir "$dir/export" \
+        --data_dir "$data_feats/$align_set" --out_dir "$out" --ngpu "$((ngpu > 0 ? 1 : 0))" $align_args \
+        < /dev/null > "$out/alignment.log" 2>&1 \
+        || { tail -n 20 "$out/alignment.log"; die "alignment analysis of $dir failed: see $out/alignment.log"; }
+    log "analysed $out: $(grep -o '[0-9]* teacher spikes: .*' "$out/alignment.log" | tail -n 1)"
+}
 
 # ---- stage 13: alignment analysis ------------------------------------------------------------------------------
 if want 13; then
@@ -503,21 +533,9 @@ or give --align_set one of: $valid_set $test_sets"
         dir=$expdir/$name
         [ -e "$dir/.done" ] || { log "skip $name: not trained"; continue; }
         skip_results_only "$name" && continue
-        export_system "$name"
-        out=$dir/alignment/$align_set
-        if [ -e "$out/alignment.json" ] && [ "$out/alignment.json" -nt "$dir/export/model.pth" ] \
-            && [ "$out/alignment.json" -nt "$teacher_export/model.pth" ]; then
-            log "skip $out: analysed already (newer than both exports)"
-            continue
-        fi
-        mkdir -p "$out"
-        # shellcheck disable=SC2086
-        $python -m ctc_kd.bin.alignment --teacher_dir "$teacher_export" --student_dir "$dir/export" \
-            --data_dir "$data_feats/$align_set" --out_dir "$out" --ngpu "$((ngpu > 0 ? 1 : 0))" $align_args \
-            < /dev/null > "$out/alignment.log" 2>&1 \
-            || { tail -n 20 "$out/alignment.log"; die "alignment analysis of $dir failed: see $out/alignment.log"; }
-        log "analysed $out: $(grep -o '[0-9]* teacher spikes: .*' "$out/alignment.log" | tail -n 1)"
+        start_job "$nj" align_system "$name"
     done < <(student_plan)
+    wait_jobs
 fi
 
 # ---- stage 14: results table ------------------------------------------------------------------------------------
@@ -525,13 +543,24 @@ if want 14; then
     stage_header 14 "results table"
     bases=$teacher_name
     for config in $student_configs; do bases+=" $(system_name "$config")"; done
+    read -r first_config _ <<< "$student_configs"
     $python -m ctc_kd.bin.results_table --exp_dir "$expdir" --systems "$bases" --test_sets "$test_sets" \
-        --decoder "$decoder" --baseline "${baseline:-$(system_name "$(echo $student_configs | cut -d' ' -f1)")}" \
+        --decoder "$decoder" --baseline "${baseline:-$(system_name "$first_config")}" \
         --main_metric "$main_metric" --align_set "$align_set" --align_teacher "$teacher_name" \
         --title "${results_title:-Results}" --command "$command_line" \
         ${results_reading:+--reading "$results_reading"} --out RESULTS.md
     log "wrote RESULTS.md"
 fi
+
+# Export one system (if needed) and pack it as ESPnet's zip; skips a zip newer than the export.
+pack_system() {
+    local name=$1 dir=$expdir/$1 zip=$expdir/$1/packed/$1.zip
+    export_system "$name"
+    if [ -e "$zip" ] && [ "$zip" -nt "$dir/export/model.pth" ]; then log "skip $zip: done"; return 0; fi
+    $python -m ctc_kd.bin.pack_model "$dir/export" "$zip" > "$dir/pack.log" 2>&1 \
+        || die "packing $dir/export failed: see $dir/pack.log"
+    log "packed $zip"
+}
 
 # ---- stage 15: export -------------------------------------------------------------------------------------------
 if want 15; then
@@ -541,13 +570,9 @@ if want 15; then
         dir=$expdir/$name
         [ -e "$dir/.done" ] || continue
         skip_results_only "$name" && continue
-        zip=$dir/packed/$name.zip
-        export_system "$name"
-        if [ -e "$zip" ] && [ "$zip" -nt "$dir/export/model.pth" ]; then log "skip $zip: done"; continue; fi
-        $python -m ctc_kd.bin.pack_model "$dir/export" "$zip" > "$dir/pack.log" 2>&1 \
-            || die "packing $dir/export failed: see $dir/pack.log"
-        log "packed $zip"
+        start_job "$nj" pack_system "$name"
     done
+    wait_jobs
 fi
 
 log "finished stages $stage-$stop_stage"

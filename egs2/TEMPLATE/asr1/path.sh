@@ -2,6 +2,7 @@
 MAIN_ROOT=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../../.." && pwd)
 if [ ! -x "$MAIN_ROOT/tools/venv/bin/python" ]; then
     echo "ERROR: $MAIN_ROOT/tools/venv is missing: run 'make install' in $MAIN_ROOT first" >&2
+    # shellcheck disable=SC2317  # exit is reached when path.sh is run instead of sourced
     return 1 2>/dev/null || exit 1
 fi
 export PATH=$MAIN_ROOT/tools/venv/bin:$MAIN_ROOT/egs2/TEMPLATE/asr1/utils:$PATH

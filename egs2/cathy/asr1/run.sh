@@ -15,6 +15,7 @@ students="student_alone student_sfmx_kd student_guide_ctc student_blank_elim_kd
     student_skd student_skd_blank_masked"
 chain="student_fpkd_stage2:student_fpkd_stage1 student_fpkd_stage3:student_fpkd_stage2
     student_fpkd_stage2_lowlr:student_fpkd_stage1 student_fpkd_stage3_lowlr:student_fpkd_stage2_lowlr"
+# shellcheck disable=SC2086,SC2116  # the two lists above are split into words and joined on one line, on purpose
 ./asr_kd.sh \
     --fs 16000 \
     --train_set train --valid_set dev --test_sets "dev test" \

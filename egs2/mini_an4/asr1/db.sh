@@ -5,9 +5,9 @@
 # local/data.sh extracts downloads.tar.gz (which gives $MINI_AN4/downloads/an4).
 MINI_AN4=${MINI_AN4:-downloads}
 
-# The downloads.tar.gz to extract when $MINI_AN4 has no an4/: the offline copy beside the checkout
-# (../shared/data/mini_an4, used by tests and CI) when it exists; empty = download it from the ESPnet repository.
-if [ -z "${MINI_AN4_ARCHIVE:-}" ] && [ -f ../../../../shared/data/mini_an4/downloads.tar.gz ]; then
-    MINI_AN4_ARCHIVE=../../../../shared/data/mini_an4/downloads.tar.gz
+# The downloads.tar.gz to extract when $MINI_AN4 has no an4/: the copy committed in the repository
+# (corpora/mini_an4) when it is there; empty = download it from the ESPnet repository.
+if [ -z "${MINI_AN4_ARCHIVE:-}" ] && [ -f ../../../corpora/mini_an4/downloads.tar.gz ]; then
+    MINI_AN4_ARCHIVE=../../../corpora/mini_an4/downloads.tar.gz
 fi
 MINI_AN4_ARCHIVE=${MINI_AN4_ARCHIVE:-}

@@ -24,30 +24,34 @@ def prompt(line: str) -> str:
     return line.split()[0][len("cathy_"):][:12]
 
 
-def test_local_data_sh_splits_the_real_corpus_by_prompt(shared_data, tmp_path, run_data_sh, read_datadir):
-    run = run_data_sh("cathy", tmp_path, env={"CATHY": str(shared_data)})
+def test_local_data_sh_splits_the_real_corpus_by_prompt(corpora, tmp_path, run_data_sh, read_datadir):
+    # corpora/cathy: 36 recordings of 29 prompts (a0001 and a0002 three takes, a0012 two, a0015 three); prompts in
+    # SHA-1 order fill test to 18 s (six prompts, 19.9 s), then dev to 15% of 36 recordings (four prompts, six takes)
+    run = run_data_sh("cathy", tmp_path, "--test-minutes", "0.3", "--dev-fraction", "0.15",
+                      env={"CATHY": str(corpora)})
     assert run.returncode == 0, run.stderr
     sets = {name: read_datadir(tmp_path / "data" / name) for name in ("train", "dev", "test")}
-    assert [len(sets[n]["text"]) for n in ("train", "dev", "test")] == [1340, 81, 199]
+    assert [len(sets[n]["text"]) for n in ("train", "dev", "test")] == [23, 6, 7]
     prompts = {name: {prompt(line) for line in s["text"]} for name, s in sets.items()}
-    assert [len(prompts[n]) for n in ("train", "dev", "test")] == [940, 58, 134]
+    assert [len(prompts[n]) for n in ("train", "dev", "test")] == [19, 4, 6]
     assert not (prompts["train"] & prompts["test"] or prompts["train"] & prompts["dev"]
                 or prompts["dev"] & prompts["test"])
-    flac = os.path.abspath(shared_data / "cathy" / "arctic_a0001_1592748574.flac")
+    assert prompts["dev"] == {"arctic_a0002", "arctic_a0007", "arctic_a0411", "arctic_a0589"}
+    flac = os.path.abspath(corpora / "cathy" / "arctic_a0001_1592748574.flac")
     assert sets["train"]["wav.scp"][0] == f"cathy_arctic_a0001_1592748574 {flac}"
     assert sets["train"]["text"][:3] == [f"cathy_arctic_a0001_{t} AUTHOR OF THE DANGER TRAIL PHILIP STEELS ETC"
                                          for t in (1592748574, 1592748585, 1592748600)]
-    assert sets["dev"]["text"][0] == ("cathy_arctic_a0007_1592748422 "
+    assert sets["dev"]["text"][3] == ("cathy_arctic_a0007_1592748422 "
                                       "AND YOU ALWAYS WANT TO SEE IT IN THE SUPERLATIVE DEGREE")
     assert sets["test"]["text"][:2] == [f"cathy_arctic_a0012_{t} GREGSON SHOVED BACK HIS CHAIR AND ROSE TO HIS FEET"
                                         for t in (1592748339, 1592748350)]
-    assert sets["test"]["spk2utt"][0].split()[0] == "cathy" and len(sets["test"]["spk2utt"][0].split()) == 200
-    assert "data/test: 199 utterances, 1 speakers, 10.0 minutes" in run.stderr
+    assert sets["test"]["spk2utt"][0].split()[0] == "cathy" and len(sets["test"]["spk2utt"][0].split()) == 8
+    assert "data/test: 7 utterances, 1 speakers, 0.3 minutes" in run.stderr
     test_seconds = sum(soundfile.info(line.split(" ", 1)[1]).duration for line in sets["test"]["wav.scp"])
-    assert 600 <= test_seconds < 630
+    assert 18 <= test_seconds < 20
 
 
-def test_convert_makes_the_16k_mono_flac_layout(shared_data, tmp_path, read_datadir):
+def test_convert_makes_the_16k_mono_flac_layout(corpora, tmp_path, read_datadir):
     import torch
     import torchaudio
 
@@ -55,11 +59,11 @@ def test_convert_makes_the_16k_mono_flac_layout(shared_data, tmp_path, read_data
     src.mkdir(parents=True)
     originals = {}
     for stem in ("arctic_a0001_1592748574", "arctic_a0002_1592748530", "arctic_b0536_1592524829"):
-        audio, rate = soundfile.read(str(shared_data / "cathy" / f"{stem}.flac"), dtype="float32")
+        audio, rate = soundfile.read(str(corpora / "cathy" / f"{stem}.flac"), dtype="float32")
         originals[stem] = audio
         up = torchaudio.functional.resample(torch.from_numpy(audio), rate, 48000).numpy()
         soundfile.write(str(src / f"{stem}.wav"), np.stack([up, up], axis=1), 48000, subtype="PCM_16")
-        shutil.copy(shared_data / "cathy" / f"{stem}.txt", src / f"{stem}.txt")
+        shutil.copy(corpora / "cathy" / f"{stem}.txt", src / f"{stem}.txt")
     args = ["--corpus-dir", str(tmp_path), "--data-dir", str(tmp_path / "data"), "--convert-from", str(src),
             "--test-minutes", "0.01"]  # one prompt each in test, dev, train
     assert cathy.main(args) == 0
@@ -78,10 +82,10 @@ def test_convert_makes_the_16k_mono_flac_layout(shared_data, tmp_path, read_data
     ]
 
 
-def test_module_errors_on_an_empty_transcript(shared_data, tmp_path, caplog):
+def test_module_errors_on_an_empty_transcript(corpora, tmp_path, caplog):
     folder = tmp_path / "cathy"
     folder.mkdir()
-    shutil.copy(shared_data / "cathy" / "arctic_a0001_1592748574.flac", folder)
+    shutil.copy(corpora / "cathy" / "arctic_a0001_1592748574.flac", folder)
     (folder / "arctic_a0001_1592748574.txt").write_text(" -- \n")
     assert cathy.main(["--corpus-dir", str(tmp_path), "--data-dir", str(tmp_path / "data")]) == 1
     assert f"{folder / 'arctic_a0001_1592748574.txt'}: no words in the transcript" in caplog.text

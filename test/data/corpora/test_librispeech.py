@@ -11,8 +11,8 @@ from ctc_kd.data.corpora import librispeech
 
 
 @pytest.fixture(scope="module")
-def corpus(shared_data, tmp_path_factory) -> Path:
-    return build(tmp_path_factory.mktemp("libri"), shared_data)
+def corpus(corpora, tmp_path_factory) -> Path:
+    return build(tmp_path_factory.mktemp("libri"), corpora)
 
 
 def test_librispeech_data_sh_writes_parts_and_combines_train_960_and_dev(corpus, tmp_path, run_data_sh, read_datadir):
@@ -64,8 +64,8 @@ def test_data_sh_refuses_a_missing_part_offline(corpus, tmp_path, run_data_sh):
     assert "no LibriSpeech part dev-clean" in run.stderr and "Set LIBRISPEECH in db.sh" in run.stderr
 
 
-def test_module_names_the_transcript_line_without_words(shared_data, tmp_path, caplog):
-    root = build(tmp_path, shared_data)
+def test_module_names_the_transcript_line_without_words(corpora, tmp_path, caplog):
+    root = build(tmp_path, corpora)
     trans = root / "LibriSpeech" / "dev-clean" / "1272" / "128104" / "1272-128104.trans.txt"
     lines = trans.read_text().splitlines()
     trans.write_text(f"{lines[0]}\n1272-128104-0001 \n")

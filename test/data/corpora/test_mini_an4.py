@@ -8,8 +8,8 @@ import soundfile
 from ctc_kd.data.corpora import mini_an4
 
 
-def test_local_data_sh_extracts_the_archive_and_writes_the_sets(shared_data, tmp_path, run_data_sh, read_datadir):
-    env = {"MINI_AN4": "downloads", "MINI_AN4_ARCHIVE": str(shared_data / "mini_an4" / "downloads.tar.gz")}
+def test_local_data_sh_extracts_the_archive_and_writes_the_sets(corpora, tmp_path, run_data_sh, read_datadir):
+    env = {"MINI_AN4": "downloads", "MINI_AN4_ARCHIVE": str(corpora / "mini_an4" / "downloads.tar.gz")}
     run = run_data_sh("mini_an4", tmp_path, env=env)
     assert run.returncode == 0, run.stderr
     an4 = tmp_path / "downloads" / "downloads" / "an4"
@@ -34,8 +34,8 @@ def test_local_data_sh_extracts_the_archive_and_writes_the_sets(shared_data, tmp
     assert "data/train: 4 utterances, 3 speakers" in run.stderr
 
 
-def test_module_names_the_bad_transcription_line(shared_data, tmp_path, caplog):
-    with tarfile.open(shared_data / "mini_an4" / "downloads.tar.gz") as tar:
+def test_module_names_the_bad_transcription_line(corpora, tmp_path, caplog):
+    with tarfile.open(corpora / "mini_an4" / "downloads.tar.gz") as tar:
         tar.extractall(tmp_path, filter="data")
     etc = tmp_path / "downloads" / "an4" / "etc"
     lines = (etc / "an4_train.transcription").read_text().splitlines()

@@ -12,9 +12,9 @@ from ctc_kd.data.corpora import speechocean762
 
 
 @pytest.fixture(scope="module")
-def corpus(shared_data, tmp_path_factory) -> Path:
+def corpus(corpora, tmp_path_factory) -> Path:
     """The tiny tree as the tarball unpacks: <root>/speechocean762/..."""
-    return build(tmp_path_factory.mktemp("so762"), shared_data)
+    return build(tmp_path_factory.mktemp("so762"), corpora)
 
 
 @pytest.fixture

@@ -12,10 +12,10 @@ from ctc_kd.data.corpora import tedlium2
 
 
 @pytest.fixture(scope="module")
-def corpus(shared_data, tmp_path_factory):
+def corpus(corpora, tmp_path_factory):
     """<root>/TEDLIUM_release2/<set>/{sph,stm}/<talk>.*; returns (root, {utt id: original samples})."""
     root = tmp_path_factory.mktemp("tedlium")
-    return root, build_tedlium2(root, shared_data)
+    return root, build_tedlium2(root, corpora)
 
 
 def test_local_data_sh_writes_segments_that_cut_the_original_audio(corpus, tmp_path, run_data_sh, read_datadir):

@@ -10,8 +10,8 @@ import threading
 from ctc_kd.data.corpora import yesno
 
 
-def test_module_writes_the_documented_split(shared_data, tmp_path, read_datadir):
-    corpus = shared_data / "yesno"
+def test_module_writes_the_documented_split(corpora, tmp_path, read_datadir):
+    corpus = corpora / "yesno"
     assert yesno.main(["--corpus-dir", str(corpus), "--data-dir", str(tmp_path / "data")]) == 0
     sets = {name: read_datadir(tmp_path / "data" / name) for name in ("train", "dev", "test")}
     assert [len(sets[n]["text"]) for n in ("train", "dev", "test")] == [42, 6, 12]
@@ -29,17 +29,17 @@ def test_module_writes_the_documented_split(shared_data, tmp_path, read_datadir)
     assert sorted(utts) == [f"yesno_{n}" for n in names] and len(names) == 60
 
 
-def test_module_rejects_a_file_name_that_is_not_a_transcript(shared_data, tmp_path, caplog):
+def test_module_rejects_a_file_name_that_is_not_a_transcript(corpora, tmp_path, caplog):
     folder = tmp_path / "waves_yesno"
     folder.mkdir()
-    shutil.copy(shared_data / "yesno" / "waves_yesno" / "0_0_0_0_1_1_1_1.wav", folder / "0_2_1.wav")
+    shutil.copy(corpora / "yesno" / "waves_yesno" / "0_0_0_0_1_1_1_1.wav", folder / "0_2_1.wav")
     with caplog.at_level(logging.ERROR):
         assert yesno.main(["--corpus-dir", str(tmp_path), "--data-dir", str(tmp_path / "data")]) == 1
     assert str(folder / "0_2_1.wav") in caplog.text and "0 = NO, 1 = YES" in caplog.text
 
 
-def test_local_data_sh_prepares_then_skips_then_forces(shared_data, tmp_path, run_data_sh, read_datadir):
-    env = {"YESNO": str(shared_data / "yesno")}
+def test_local_data_sh_prepares_then_skips_then_forces(corpora, tmp_path, run_data_sh, read_datadir):
+    env = {"YESNO": str(corpora / "yesno")}
     first = run_data_sh("yesno", tmp_path, env=env)
     assert first.returncode == 0, first.stderr
     assert "data/train: 42 utterances, 1 speakers, 4.3 minutes" in first.stderr
@@ -63,11 +63,11 @@ def test_local_data_sh_refuses_to_download_when_told_not_to(tmp_path, run_data_s
     assert not (tmp_path / "data").exists()
 
 
-def test_local_data_sh_downloads_from_the_mirror(shared_data, tmp_path, run_data_sh, read_datadir):
+def test_local_data_sh_downloads_from_the_mirror(corpora, tmp_path, run_data_sh, read_datadir):
     site = tmp_path / "site"
     (site / "1").mkdir(parents=True)
     with tarfile.open(site / "1" / "waves_yesno.tar.gz", "w:gz", compresslevel=1) as tar:
-        tar.add(shared_data / "yesno" / "waves_yesno", arcname="waves_yesno")
+        tar.add(corpora / "yesno" / "waves_yesno", arcname="waves_yesno")
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
     handler.log_message = lambda *args: None
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)

@@ -1,6 +1,7 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2154
 # What the recipes' local/data.sh share: options, logging, checks of what is done; sourced, defines functions only.
-# The script sets $usage, $download and $force before calling them.
+# The script sets $usage, $download and $force before calling them (so shellcheck, reading this file alone, is told
+# not to ask where they are assigned: SC2154).
 
 # Sets the script's variable of each `--name value` among the allowed names ($1, e.g. "--download --force"; dashes
 # become underscores) from the other arguments, then checks --download and --force; --help prints $usage.

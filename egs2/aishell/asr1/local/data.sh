@@ -11,8 +11,10 @@ usage="Usage: local/data.sh [--download true|false] [--force true|false] [--mirr
 Writes data/{train,dev,test} of AISHELL-1 (OpenSLR resource 33) from \$AISHELL/data_aishell (AISHELL: see db.sh).
 The per-speaker archives data_aishell/wav/<speaker>.tar.gz are extracted once and then deleted (a marker
 data_aishell/wav/.<speaker>.tar.gz.extracted remains); data_aishell.tgz itself is kept."
+# shellcheck source=../utils/data_prep_lib.sh
 . "$(dirname "$0")/../utils/data_prep_lib.sh"
 parse_data_options "--download --force --mirror" "$@"
+# shellcheck source=../db.sh
 . ./db.sh
 exit_if_prepared train dev test
 

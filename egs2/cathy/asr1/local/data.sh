@@ -14,8 +14,10 @@ url=https://github.com/rhasspy/dataset-voice-cathy/archive/refs/heads/master.zip
 usage="Usage: local/data.sh [--download true|false] [--force true|false] [--test-minutes MIN] [--dev-fraction F] [--url URL]
 Writes data/{train,dev,test} of Cathy from \$CATHY/cathy/arctic_*.flac + .txt (CATHY: see db.sh), split by prompt id
 (ctc_kd.data.corpora.cathy: about --test-minutes of test audio, --dev-fraction of the recordings in dev)."
+# shellcheck source=../utils/data_prep_lib.sh
 . "$(dirname "$0")/../utils/data_prep_lib.sh"
 parse_data_options "--download --force --test-minutes --dev-fraction --url" "$@"
+# shellcheck source=../db.sh
 . ./db.sh
 exit_if_prepared train dev test
 

@@ -16,8 +16,10 @@ Writes data/<part> for each part (dev-clean -> data/dev_clean) of LibriSpeech (O
 \$LIBRISPEECH/LibriSpeech (LIBRISPEECH: see db.sh), then data/\$train_set = the train-* parts and
 data/\$dev_set = the dev-* parts combined. Defaults: --parts \"$parts\"
 --train-set $train_set --dev-set $dev_set."
+# shellcheck source=../utils/data_prep_lib.sh
 . "$(dirname "$0")/../utils/data_prep_lib.sh"
 parse_data_options "--download --force --mirror --parts --train-set --dev-set" "$@"
+# shellcheck source=../db.sh
 . ./db.sh
 
 # md5 of each part's archive as published by OpenSLR (resources/12/md5sum.txt).

@@ -11,8 +11,10 @@ usage="Usage: local/data.sh [--download true|false] [--force true|false] [--url 
 Writes data/{train,dev,test} of mini_an4 from \$MINI_AN4/an4 (or \$MINI_AN4/downloads/an4, extracted from
 \$MINI_AN4_ARCHIVE or downloaded from --url); MINI_AN4 and MINI_AN4_ARCHIVE: see db.sh.
 Sets: train = 4 of the 5 an4_train utterances, dev = the last one in utterance-id order, test = an4_test (2)."
+# shellcheck source=../utils/data_prep_lib.sh
 . "$(dirname "$0")/../utils/data_prep_lib.sh"
 parse_data_options "--download --force --url" "$@"
+# shellcheck source=../db.sh
 . ./db.sh
 exit_if_prepared train dev test
 

@@ -10,8 +10,10 @@ mirror=https://www.openslr.org/resources  # OpenSLR mirror, e.g. https://openslr
 usage="Usage: local/data.sh [--download true|false] [--force true|false] [--mirror URL]
 Writes data/{train,dev,test} of TED-LIUM 2 (OpenSLR resource 19) from \$TEDLIUM2/TEDLIUM_release2 (TEDLIUM2: see
 db.sh): one recording per talk (wav.scp -> .sph), one utterance per stm segment (segments)."
+# shellcheck source=../utils/data_prep_lib.sh
 . "$(dirname "$0")/../utils/data_prep_lib.sh"
 parse_data_options "--download --force --mirror" "$@"
+# shellcheck source=../db.sh
 . ./db.sh
 exit_if_prepared train dev test
 

@@ -9,8 +9,10 @@ mirror=https://www.openslr.org/resources  # OpenSLR mirror, e.g. https://openslr
 usage="Usage: local/data.sh [--download true|false] [--force true|false] [--mirror URL]
 Writes data/{train,dev,test} of yesno (OpenSLR resource 1) from \$YESNO/waves_yesno (YESNO: see db.sh).
 Split (ctc_kd.data.corpora.yesno): of the 60 name-sorted recordings, 12 test, 6 dev, 42 train."
+# shellcheck source=../utils/data_prep_lib.sh
 . "$(dirname "$0")/../utils/data_prep_lib.sh"
 parse_data_options "--download --force --mirror" "$@"
+# shellcheck source=../db.sh
 . ./db.sh
 exit_if_prepared train dev test
 
