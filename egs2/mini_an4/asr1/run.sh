@@ -7,6 +7,7 @@ set -euo pipefail
 # students: every method, FPKD both chained (asr_kd.sh's --init_chain default) and in one training (student_fpkd)
 students="student_alone student_sfmx_kd student_guide_ctc student_blank_elim_kd
     student_fpkd_stage1 student_fpkd_stage2 student_fpkd_stage3 student_fpkd student_skd student_skd_blank_masked"
+# shellcheck disable=SC2086  # the list above is split into words on purpose
 ./asr_kd.sh \
     --student_configs "$(printf 'conf/train_%s.yaml ' $students)" \
     --fs 16000 \

@@ -14,6 +14,7 @@ Writes data/{train,dev,test} of speechocean762 (OpenSLR resource 101) from \$SPE
 dev = the train-half speakers listed in --dev-speakers (default $dev_speakers), train = the other train speakers."
 . "$(dirname "$0")/../utils/data_prep_lib.sh"
 parse_data_options "--download --force --mirror --dev-speakers" "$@"
+# shellcheck source=../db.sh
 . ./db.sh
 exit_if_prepared train dev test
 
