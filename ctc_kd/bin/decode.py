@@ -252,7 +252,7 @@ def decode_greedy(decoder, wav_scp, lengths, args, device, volume) -> Tuple[dict
         speech = [read_audio(wav_scp[utt], volume) for utt in batch]
         read_seconds += time.perf_counter() - start
         start = time.perf_counter()
-        results = decoder.decode_batch(speech)
+        results = decoder.decode_batch(speech, names=batch)
         decode_seconds += time.perf_counter() - start
         hyps.update((utt, (h.text, h.token, h.token_int)) for utt, h in zip(batch, results))
         progress.add(len(batch))
@@ -270,7 +270,7 @@ def beam_decoder(config_path, model_path, args, device):
 
 def decode_beam(speech2text, wav_scp, lengths, args, device, volume) -> Tuple[dict, float, float]:
     """Hypotheses, decode seconds and read seconds of ESPnet's Speech2Text, one utterance at a time."""
-    from espnet.nets.pytorch_backend.transformer.subsampling import TooShortUttError
+    from ctc_kd.inference.greedy import too_short
 
     log.info(f"Speech2Text beam search (beam {args.beam_size}, ctc_weight {args.ctc_weight}) of {len(lengths)} "
              f"utterances on {device}")
@@ -284,8 +284,10 @@ def decode_beam(speech2text, wav_scp, lengths, args, device, volume) -> Tuple[di
         try:
             with torch.no_grad():
                 text, token, token_int, _ = speech2text(speech)[0]
-        except TooShortUttError as e:
-            log.warning(f"'{utt}': {e}; empty output")
+        except Exception as e:  # noqa: BLE001 - only an utterance too short for the model is let through
+            if not too_short(e):
+                raise
+            log.warning(f"'{utt}' ({len(speech)} samples): too short for the model ({e}); empty output")
             text, token, token_int = "", [], []
         decode_seconds += time.perf_counter() - start
         hyps[utt] = (text if text is not None else " ".join(token), token, token_int)
