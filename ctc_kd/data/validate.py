@@ -36,6 +36,11 @@ KINDS = {
         "normalise the text to NFC, replace no-break and other special spaces by a space, and delete zero-width "
         "spaces, word joiners and byte-order marks (in local/data.sh or the corpus), then re-run stage 1",
     ),
+    "space": (
+        "audio paths with spaces (Kaldi-style tools split wav.scp and ESPnet's loaders on them)",
+        "move the corpus to a folder without spaces, or link it from one (ln -s '<folder>' /data/corpus), and point "
+        "the recipe's db.sh variable there; then re-run stage 1",
+    ),
     "mismatch": (
         "utterances not present in every file",
         "run `python -m ctc_kd.data.fix DIR` to keep only utterances present in text, utt2spk and wav.scp/segments",
@@ -143,6 +148,8 @@ def _check_values(name: str, path: Path, values: Dict[str, str], lines: Dict[str
         elif name in ("wav.scp", "spk2utt"):
             if not value:
                 problems.add("format", f"{at}: '{key}' has no value")
+            elif name == "wav.scp" and not value.endswith("|") and len(value.split()) > 1:
+                problems.add("space", f"{at}: '{key}': {value}")
         elif name == "segments":
             fields = value.split()
             if len(fields) != 3:

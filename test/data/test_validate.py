@@ -159,3 +159,11 @@ def test_a_byte_order_mark_before_the_first_id(write_dir, tmp_path):
     with pytest.raises(DataDirError, match=rf"{d / 'utt2spk'}:1: '\ufeffs1-a': U\+FEFF ZERO WIDTH NO-BREAK SPACE "
                                            "at column 1"):
         validate_data_dir(d)
+
+
+def test_an_audio_path_with_a_space_is_refused_with_the_fix(write_dir, tmp_path):
+    d = _broken(write_dir, tmp_path, **{"wav.scp": ["s1-a /my corpus/a.wav", "s1-b /x/b.wav",
+                                                    "s2-c sox /x/c.flac -t wav - |"]})
+    msg = _refusal(d)
+    assert "1 x audio paths with spaces" in msg and "db.sh" in msg
+    assert f"{d / 'wav.scp'}:1: 's1-a': /my corpus/a.wav" in msg and "s2-c" not in msg
