@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import tempfile
 import time
@@ -302,6 +303,8 @@ def decode(args: argparse.Namespace) -> List[dict]:
         raise ValueError(f"--batch_size must be at least 1, got {args.batch_size}")
     if len(args.data_dir) != len(args.output_dir):
         raise ValueError(f"{len(args.data_dir)} --data_dir but {len(args.output_dir)} --output_dir: give one each")
+    for output_dir in args.output_dir:
+        check_writable(Path(output_dir))
     device = inference_device(args.ngpu, args.num_threads)
     from ctc_kd.espnet_import import import_espnet_quietly
 
@@ -354,6 +357,20 @@ def write_info(args, settings, data_dir, output_dir, hyps, lengths, sample_rate,
     log.info(f"{args.decoder}: {len(hyps)} utterances of {data_dir}, {audio_seconds:.1f} s of audio decoded in "
              f"{decode_seconds:.2f} s: RTF {info['rtf'] or 0:.4f} ({device}, {info['threads']} threads)")
     return info
+
+
+def check_writable(out_dir: Path) -> None:
+    """Refuse an output folder that cannot be written before decoding, not after every utterance is decoded (nothing
+    is created here: a decoding that fails on its input leaves no folder behind)."""
+    existing = out_dir.absolute()
+    while not existing.exists():
+        existing = existing.parent
+    why = "is not a folder" if not existing.is_dir() else ""
+    if not why and not os.access(existing, os.W_OK | os.X_OK):
+        why = "is not writable"
+    if why:
+        raise OSError(f"cannot write the decoding into {out_dir}: {existing} {why}; make it a writable folder, or "
+                      "give another --output_dir (asr_kd.sh: --expdir)")
 
 
 def write_outputs(out_dir: Path, hyps: Dict[str, Tuple[str, List[str], List[int]]], info: dict) -> None:
