@@ -31,6 +31,7 @@ from ctc_kd.data.validate import validate_data_dir
 log = logging.getLogger(__name__)
 
 FORMATS = {"flac": "FLAC", "wav": "WAV"}
+SHORT_SECONDS = 0.06  # 7 frames of 10 ms: what a conv2d (4x) subsampling needs for its first output frame
 COPIED = ("text", "utt2spk")  # per-utterance files carried over unchanged (spk2utt is regenerated)
 
 
@@ -266,6 +267,11 @@ def format_audio(
     DataDir(out_dir).write_all(out)
     log.info("%s: %d utterances formatted (%d were already done), %d bad%s", out_dir, len(num_samples), skipped,
              len(bad), f" (listed in {Path(out_dir) / 'bad_utts'})" if bad else "")
+    short = sorted(u for u, n in num_samples.items() if n < SHORT_SECONDS * fs)
+    if short:
+        log.warning("%s: %d utterance(s) shorter than %g s, too short for a model's first frames (decoding gives "
+                    "them an empty hypothesis; stage 4 drops them from training sets): %s", out_dir, len(short),
+                    SHORT_SECONDS, ", ".join(short[:10]) + (" ..." if len(short) > 10 else ""))
     return {"done": len(num_samples), "skipped": skipped, "bad": len(bad)}
 
 

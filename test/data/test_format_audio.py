@@ -173,3 +173,13 @@ def test_a_silent_first_channel_is_refused_naming_the_channel_with_sound(tmp_pat
     with pytest.raises(DataDirError, match=r"the first channel of .*st.wav \(the one kept\) is silent, channel 3 is "
                                            r"not: .*remix 3"):
         format_audio(d, tmp_path / "out", fs=16000, audio_format="wav")
+
+
+def test_an_utterance_too_short_to_decode_is_named_at_formatting(tmp_path, write_dir, caplog):
+    sf.write(tmp_path / "short.wav", np.full(300, 1000, dtype=np.int16), 16000, subtype="PCM_16")  # 19 ms
+    sf.write(tmp_path / "long.wav", np.full(16000, 1000, dtype=np.int16), 16000, subtype="PCM_16")
+    d = _dir(write_dir, tmp_path / "d", {"s-1": str(tmp_path / "long.wav"), "s-2": str(tmp_path / "short.wav")})
+    with caplog.at_level(logging.INFO):
+        assert format_audio(d, tmp_path / "out", fs=16000, audio_format="wav")["done"] == 2
+    assert "1 utterance(s) shorter than 0.06 s, too short for a model's first frames" in caplog.text
+    assert caplog.text.rstrip().endswith(": s-2")
