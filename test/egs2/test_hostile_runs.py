@@ -2,6 +2,8 @@
 redone, and never silently reused or overwritten."""
 import json
 import shutil
+import subprocess
+import time
 
 import pytest
 import torch
@@ -144,3 +146,48 @@ def test_multi_node_without_a_cluster_launcher_is_refused_up_front(sandbox_facto
     assert "cuda_cmd in cmd.sh is 'run_local.sh'" in result.stdout and "slurm.pl --config conf/slurm.conf" in result.stdout
     assert not (sandbox / "exp").exists()
 
+
+def test_a_wrong_corpus_path_fails_at_once_naming_the_db_sh_variable(sandbox_factory, tmp_path):
+    sandbox = sandbox_factory("yesno")
+    nowhere = tmp_path / "no corpus here"
+    result = run_recipe(sandbox, "--stop_stage", "1", env={"YESNO": str(nowhere)}, check=False)
+    out = result.stdout + result.stderr
+    assert result.returncode != 0 and "resuming in" not in out  # no minute of retries offline
+    assert f"no yesno corpus in '{nowhere}', and downloading it failed" in out
+    assert "set YESNO in db.sh (or the environment) to the folder holding it" in out
+
+
+def hold(sandbox, key, seconds):
+    """Another run's lock on `key`: a flock process holding log/locks/<key>.lock, its pid written in it."""
+    locks = sandbox / "log" / "locks"
+    locks.mkdir(parents=True, exist_ok=True)
+    holder = subprocess.Popen(["flock", str(locks / f"{key}.lock"), "sleep", str(seconds)])
+    time.sleep(0.5)
+    (locks / f"{key}.lock").write_text(f"{holder.pid}\n")
+    return holder
+
+
+def test_two_runs_on_the_same_outputs_are_locked_out_and_others_go_side_by_side(yesno):
+    sandbox, env = yesno
+    holder = hold(sandbox, "stage3", 600)
+    try:
+        result = run_recipe(sandbox, "--stage", "3", "--stop_stage", "3", env=env, check=False)
+        assert result.returncode != 0
+        assert f"another run of this recipe (pid {holder.pid}) is working on stage3" in result.stdout
+    finally:
+        holder.kill()
+    holder = hold(sandbox, "exp_student_alone", 600)
+    try:
+        result = run_recipe(sandbox, "--stage", "10", "--stop_stage", "10", *STUDENT, env=env, check=False)
+        assert result.returncode != 0 and "is working on exp/student_alone" in result.stdout
+        # another --expdir (a sweep) is not blocked by it: this one stops for its own reason
+        result = run_recipe(sandbox, "--stage", "10", "--stop_stage", "10", "--expdir", "exp/sweep",
+                            "--student_configs", "conf/train_student_sfmx_kd.yaml", env=env, check=False)
+        assert "the teacher is not trained" in result.stdout and "is working on" not in result.stdout
+    finally:
+        holder.kill()
+    holder = hold(sandbox, "exp_teacher", 5)  # the short stages 11-15 wait for the other run instead
+    out = run_recipe(sandbox, "--stage", "12", "--stop_stage", "12", "--systems", "teacher", *STUDENT, env=env).stdout
+    holder.wait()
+    assert f"waiting for the run (pid {holder.pid}) that is working on exp/teacher" in out
+    assert "scored exp/teacher/decode_greedy/test" in out

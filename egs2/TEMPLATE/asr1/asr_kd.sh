@@ -96,6 +96,27 @@ log "log of this run: $run_log"
 want() { [ "$stage" -le "$1" ] && [ "$stop_stage" -ge "$1" ]; }
 stage_header() { log "==== stage $1: $2 ===="; }
 
+# One run at a time on what is being written: work_on <what> drops the lock of what came before and takes
+# log/locks/<what>.lock (flock): a stage of 1-4 (data/, dump/), the token list, statistics or teacher of one --expdir,
+# one system of stages 10-15, RESULTS.md. Two runs of different systems or different --expdir go side by side; a
+# run that finds the lock taken stops, naming the run that holds it (or, with `wait` as $2 in the short stages 11-15,
+# waits for it and then finds its work done).
+lock_fd=""
+work_on() {
+    local file=log/locks/${1//\//_}.lock
+    [ -z "$lock_fd" ] || exec {lock_fd}>&-
+    lock_fd=""
+    command -v flock > /dev/null || return 0  # no flock (e.g. macOS): no locking
+    mkdir -p log/locks
+    exec {lock_fd}>> "$file"
+    flock -n "$lock_fd" && { echo "$$" > "$file"; return 0; }
+    [ "${2:-}" = wait ] || die "another run of this recipe (pid $(cat "$file")) is working on $1 (lock $file): \
+wait until it finishes; runs of different systems (--systems) or with another --expdir can go side by side"
+    log "waiting for the run (pid $(cat "$file")) that is working on $1 (lock $file)"
+    flock "$lock_fd"
+    echo "$$" > "$file"
+}
+
 # ---- derived settings ---------------------------------------------------------------------------------------------
 if [ -n "$decode_config" ]; then
     [ -f "$decode_config" ] || die "--decode_config $decode_config does not exist (e.g. conf/decode_beam.yaml)"
@@ -171,6 +192,14 @@ teacher_ready() {
     teacher_checkpoint=$(best_checkpoint "$teacher_dir")
 }
 
+# teacher_model_file=<the teacher's selected weights> when the teacher is trained and its weights are here.
+known_teacher() {
+    local checkpoint
+    [ -e "$teacher_dir/.done" ] && checkpoint=$(best_checkpoint "$teacher_dir" 2> /dev/null) \
+        && echo "teacher_model_file=$checkpoint"
+    return 0
+}
+
 # The settings that made a training, as options of ctc_kd.bin.made_by (in the array `record`): config, seed, data,
 # token list and statistics, and the teacher's and the parent's weights when the trainer options ($3...) name them.
 made_by_record() {
@@ -210,11 +239,12 @@ check_made_by() {
 $changed"
 }
 
-# Whether exp/<name> is trained with the settings given now (config $2, seed $3), said in the log when it is.
+# Whether exp/<name> is trained with the settings given now (config $2, seed $3, trainer options $4...), said in the
+# log when it is.
 skip_trained() {
     local dir=$expdir/$1
     [ -e "$dir/.done" ] || return 1
-    made_by_record "$2" "${3:-}"
+    made_by_record "$2" "${3:-}" "${@:4}"
     check_made_by "$1" || return 1  # moved aside by --retrain true: train it again
     [ -e "$dir/.done" ] || return 1
     log "skip $dir: trained already with these settings"
@@ -369,6 +399,7 @@ all_systems() {
 # ---- stage 1: data preparation --------------------------------------------------------------------------------
 if want 1; then
     stage_header 1 "data preparation (local/data.sh)"
+    work_on "stage1"
     # shellcheck disable=SC2086
     local/data.sh $local_data_opts
     for set in $train_set $valid_set $test_sets; do
@@ -379,6 +410,7 @@ fi
 # ---- stage 2: speed perturbation ------------------------------------------------------------------------------
 if want 2; then
     stage_header 2 "speed perturbation"
+    work_on "stage2"
     if [ -z "$speed_perturb_factors" ]; then
         log "no --speed_perturb_factors: skipped"
     elif ! done_with "data/$train_sp" "speed_perturb_factors=$speed_perturb_factors"; then
@@ -391,6 +423,7 @@ fi
 # ---- stage 3: audio formatting ---------------------------------------------------------------------------------
 if want 3; then
     stage_header 3 "audio formatting into $data_feats/org at $fs Hz"
+    work_on "stage3"
     for set in $train_sp $valid_set $test_sets; do
         [ -d "data/$set" ] || die "data/$set does not exist: run stages 1-2 first"
         out=$data_feats/org/$set
@@ -404,6 +437,7 @@ fi
 # ---- stage 4: filtering ----------------------------------------------------------------------------------------
 if want 4; then
     stage_header 4 "filtering by duration ($min_sec-$max_sec s) and empty text"
+    work_on "stage4"
     for set in $train_sp $valid_set; do
         out=$data_feats/$set
         params="fs=$fs min_sec=$min_sec max_sec=$max_sec"
@@ -420,6 +454,7 @@ fi
 # ---- stage 5: token list ---------------------------------------------------------------------------------------
 if want 5; then
     stage_header 5 "token list ($token_type)"
+    work_on "$token_dir"
     if [ -e "$token_list" ]; then
         log "skip $token_list: exists (delete $token_dir to rebuild; every model depends on it)"
     else
@@ -431,6 +466,7 @@ fi
 # ---- stage 6: feature statistics -------------------------------------------------------------------------------
 if want 6; then
     stage_header 6 "feature statistics for global mean-variance normalisation (shared by teacher and students)"
+    work_on "$stats_dir"
     if [ -e "$stats_dir/.done" ]; then
         log "skip $stats_dir: done"
     else
@@ -446,6 +482,7 @@ fi
 # ---- stage 7: teacher -------------------------------------------------------------------------------------------
 if want 7; then
     stage_header 7 "teacher training"
+    work_on "$teacher_dir"
     if [ -n "$teacher_model" ]; then
         # imported as exp/<teacher_name>, so that every later stage treats it like a teacher trained here
         $python -m ctc_kd.bin.import_teacher "$teacher_model" \
@@ -463,6 +500,7 @@ fi
 # ---- stage 8: teacher decoding and scoring ----------------------------------------------------------------------
 if want 8; then
     stage_header 8 "teacher decoding and scoring"
+    work_on "$teacher_dir"
     teacher_ready
     decode_system "$teacher_name"
     score_system "$teacher_name"
@@ -472,6 +510,7 @@ fi
 cache_dir=$teacher_dir/cache
 if want 9; then
     stage_header 9 "teacher-output cache (--teacher_mode $teacher_mode)"
+    work_on "$teacher_dir"
     if [ "$teacher_mode" = cached ]; then
         teacher_ready
         # shellcheck disable=SC2086
@@ -515,9 +554,13 @@ if want 10; then
     while read -r name config seed; do
         [ -n "$name" ] || continue
         selected "$name" || { log "skip $name: not in --systems"; continue; }
-        skip_trained "$name" "$config" "$seed" && continue  # before the teacher and the parent: a finished run no longer needs them
+        work_on "$expdir/$name"
+        model=$($python -m ctc_kd.bin.experiment_info get "$config" model)
+        # before asking for the teacher and the parent, which a finished run no longer needs (a clone lacks them);
+        # the teacher's weights are compared when they are here
+        skip_trained "$name" "$config" "$seed" $([ "$model" = kd_student ] && known_teacher) && continue
         extra=()
-        if [ "$($python -m ctc_kd.bin.experiment_info get "$config" model)" = kd_student ]; then
+        if [ "$model" = kd_student ]; then
             teacher_ready  # only KD students need it: the student alone and SKD train without a teacher
             extra+=(--model_conf "teacher_config=$teacher_train_config" --model_conf "teacher_model_file=$teacher_checkpoint")
             if [ "$teacher_mode" = cached ]; then
@@ -544,6 +587,7 @@ if want 11; then
     stage_header 11 "decoding ($decoder) of every system on $test_sets"
     for name in $(all_systems); do
         selected "$name" || [ "$name" = "$teacher_name" ] || continue
+        work_on "$expdir/$name" wait
         [ -e "$expdir/$name/.done" ] || { log "skip $name: not trained"; continue; }
         skip_results_only "$name" && continue
         decode_system "$name"
@@ -555,6 +599,7 @@ if want 12; then
     stage_header 12 "scoring (CER, WER$( [ "$token_type" = bpe ] && echo ', TER'))"
     for name in $(all_systems); do
         selected "$name" || [ "$name" = "$teacher_name" ] || continue
+        work_on "$expdir/$name" wait
         [ -e "$expdir/$name/.done" ] || continue
         score_system "$name"
     done
@@ -563,6 +608,7 @@ fi
 # ---- stage 13: alignment analysis ------------------------------------------------------------------------------
 if want 13; then
     stage_header 13 "alignment analysis: spike timing of every student vs $teacher_name on $align_set"
+    work_on "$teacher_dir" wait
     teacher_ready
     [ -e "$data_feats/$align_set/wav.scp" ] || die "$data_feats/$align_set/wav.scp does not exist: run stages 3-4, \
 or give --align_set one of: $valid_set $test_sets"
@@ -571,6 +617,7 @@ or give --align_set one of: $valid_set $test_sets"
     while read -r name _ _; do
         [ -n "$name" ] || continue
         selected "$name" || continue
+        work_on "$expdir/$name" wait
         dir=$expdir/$name
         [ -e "$dir/.done" ] || { log "skip $name: not trained"; continue; }
         skip_results_only "$name" && continue
@@ -594,6 +641,7 @@ fi
 # ---- stage 14: results table ------------------------------------------------------------------------------------
 if want 14; then
     stage_header 14 "results table"
+    work_on RESULTS.md wait
     bases=$teacher_name
     for config in $student_configs; do bases+=" $(system_name "$config")"; done
     $python -m ctc_kd.bin.results_table --exp_dir "$expdir" --systems "$bases" --test_sets "$test_sets" \
@@ -609,6 +657,7 @@ if want 15; then
     stage_header 15 "export: plain ESPnet models packed as zips"
     for name in $(all_systems); do
         selected "$name" || [ "$name" = "$teacher_name" ] || continue
+        work_on "$expdir/$name" wait
         dir=$expdir/$name
         [ -e "$dir/.done" ] || continue
         skip_results_only "$name" && continue
