@@ -191,3 +191,21 @@ def test_two_runs_on_the_same_outputs_are_locked_out_and_others_go_side_by_side(
     holder.wait()
     assert f"waiting for the run (pid {holder.pid}) that is working on exp/teacher" in out
     assert "scored exp/teacher/decode_greedy/test" in out
+
+
+def test_a_finished_kd_student_is_refused_when_its_teacher_changed(yesno):
+    sandbox, env = yesno
+    quick = yaml.safe_load((sandbox / "conf" / "train_student_sfmx_kd.yaml").read_text())
+    quick["max_epoch"] = 2
+    (sandbox / "quick").mkdir()
+    (sandbox / "quick" / "train_student_sfmx_kd.yaml").write_text(yaml.safe_dump(quick))
+    kd = ("--stage", "10", "--stop_stage", "10", "--student_configs", "quick/train_student_sfmx_kd.yaml")
+    run_recipe(sandbox, *kd, env=env)
+    assert "skip exp/student_sfmx_kd: trained already with these settings" in run_recipe(sandbox, *kd, env=env).stdout
+    selected = sandbox / "exp" / "teacher" / "valid.cer_ctc.best.pth"  # the teacher retrained: other weights
+    torch.save({"other": torch.zeros(3)}, selected.with_name("other.pth"))
+    selected.unlink()
+    selected.symlink_to("other.pth")
+    result = run_recipe(sandbox, *kd, env=env, check=False)
+    assert result.returncode != 0 and "exp/student_sfmx_kd: it was made with other settings" in result.stdout
+    assert "teacher.sha256: " in result.stdout and "--retrain true" in result.stdout

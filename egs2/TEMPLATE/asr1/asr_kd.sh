@@ -247,7 +247,11 @@ skip_trained() {
     made_by_record "$2" "${3:-}" "${@:4}"
     check_made_by "$1" || return 1  # moved aside by --retrain true: train it again
     [ -e "$dir/.done" ] || return 1
-    log "skip $dir: trained already with these settings"
+    if [ -e "$dir/made_by.json" ]; then
+        log "skip $dir: trained already with these settings"
+    else
+        log "skip $dir: trained already (before runs recorded their settings in made_by.json: not compared)"
+    fi
 }
 
 # Refuse to resume from a checkpoint.pth cut short by a kill while ESPnet saved it (ESPnet cannot load it).
