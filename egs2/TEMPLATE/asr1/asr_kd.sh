@@ -109,7 +109,8 @@ work_on() {
     command -v flock > /dev/null || return 0  # no flock (e.g. macOS): no locking
     mkdir -p log/locks
     exec {lock_fd}>> "$file"
-    flock -n "$lock_fd" && { echo "$$" > "$file"; return 0; }
+    # a few seconds' grace: the processes of a run killed just before may still be exiting
+    flock -w 10 "$lock_fd" && { echo "$$" > "$file"; return 0; }
     [ "${2:-}" = wait ] || die "another run of this recipe (pid $(cat "$file")) is working on $1 (lock $file): \
 wait until it finishes; runs of different systems (--systems) or with another --expdir can go side by side"
     log "waiting for the run (pid $(cat "$file")) that is working on $1 (lock $file)"
