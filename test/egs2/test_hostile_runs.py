@@ -186,7 +186,7 @@ def test_two_runs_on_the_same_outputs_are_locked_out_and_others_go_side_by_side(
         assert "the teacher is not trained" in result.stdout and "is working on" not in result.stdout
     finally:
         holder.kill()
-    holder = hold(sandbox, "exp_teacher", 5)  # the short stages 11-15 wait for the other run instead
+    holder = hold(sandbox, "exp_teacher", 20)  # beyond the 10 s grace: the short stages 11-15 wait for it
     out = run_recipe(sandbox, "--stage", "12", "--stop_stage", "12", "--systems", "teacher", *STUDENT, env=env).stdout
     holder.wait()
     assert f"waiting for the run (pid {holder.pid}) that is working on exp/teacher" in out
