@@ -6,7 +6,27 @@ import subprocess
 import sys
 from pathlib import Path
 
+import yaml
+
 LOG_FORMAT = "%(asctime)s (%(module)s:%(lineno)d) %(levelname)s: %(message)s"
+# The keys of a training config that decide the features; the rest (model, optimiser, and the keys only ESPnet's dumped
+# config.yaml holds, such as required and version) play no part in the statistics.
+FEATURE_KEYS = ("frontend", "frontend_conf", "input_size", "use_preprocessor", "speech_volume_normalize",
+                "preprocessor", "preprocessor_conf")
+
+
+def features_config(config: Path, out_dir: Path) -> Path:
+    """out_dir/features_config.yaml: the feature keys of a training config, which may be ESPnet's dumped one."""
+    with open(config, encoding="utf-8") as f:
+        loaded = yaml.safe_load(f)
+    if not isinstance(loaded, dict):
+        raise SystemExit(f"ERROR: {config} is not a YAML mapping of training options")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / "features_config.yaml"
+    features = {k: loaded[k] for k in FEATURE_KEYS if k in loaded}
+    features["model_conf"] = {"ctc_weight": 1.0}  # ESPnet builds a model to collect statistics: the smallest it can
+    path.write_text(yaml.safe_dump(features), encoding="utf-8")
+    return path
 
 
 def split_keys(scp: Path, parts: int, out_dir: Path):
@@ -25,7 +45,7 @@ def split_keys(scp: Path, parts: int, out_dir: Path):
 
 
 def job_command(args, job: int, train_keys: Path, valid_keys: Path, out: Path):
-    command = [sys.executable, "-m", "ctc_kd.bin.asr_kd_train", "--collect_stats", "true", "--config", args.config,
+    command = [sys.executable, "-m", "ctc_kd.bin.asr_kd_train", "--collect_stats", "true", "--config", str(args.config),
                "--normalize", "none", "--ngpu", "0", "--num_workers", "0", "--output_dir", str(out),
                "--token_type", args.token_type, "--token_list", args.token_list,
                "--train_shape_file", str(train_keys), "--valid_shape_file", str(valid_keys),
@@ -52,6 +72,7 @@ def main(argv=None) -> int:
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
 
     out = args.output_dir
+    args.config = features_config(Path(args.config), out)
     train_keys = split_keys(Path(args.train_dir) / "wav.scp", args.nj, out / "splits" / "train")
     valid_keys = split_keys(Path(args.valid_dir) / "wav.scp", len(train_keys), out / "splits" / "valid")
     jobs = len(valid_keys)  # the valid set may be smaller than nj

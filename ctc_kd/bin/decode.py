@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import tempfile
 import time
@@ -255,7 +256,7 @@ def decode_greedy(decoder, wav_scp, lengths, args, device, volume) -> Tuple[dict
         speech = [read_audio(wav_scp[utt], volume) for utt in batch]
         read_seconds += time.perf_counter() - start
         start = time.perf_counter()
-        results = decoder.decode_batch(speech)
+        results = decoder.decode_batch(speech, names=batch)
         decode_seconds += time.perf_counter() - start
         hyps.update((utt, (h.text, h.token, h.token_int)) for utt, h in zip(batch, results))
         frames["frames"] += sum(h.frames for h in results)
@@ -277,7 +278,7 @@ def beam_decoder(config_path, model_path, args, device):
 def decode_beam(speech2text, wav_scp, lengths, args, device, volume) -> Tuple[dict, float, float, dict]:
     """Hypotheses, decode seconds and read seconds of ESPnet's Speech2Text, one utterance at a time (no frame
     counts: the search does not expose its best path)."""
-    from espnet.nets.pytorch_backend.transformer.subsampling import TooShortUttError
+    from ctc_kd.inference.greedy import too_short
 
     log.info(f"Speech2Text beam search (beam {args.beam_size}, ctc_weight {args.ctc_weight}) of {len(lengths)} "
              f"utterances on {device}")
@@ -291,8 +292,10 @@ def decode_beam(speech2text, wav_scp, lengths, args, device, volume) -> Tuple[di
         try:
             with torch.no_grad():
                 text, token, token_int, _ = speech2text(speech)[0]
-        except TooShortUttError as e:
-            log.warning(f"'{utt}': {e}; empty output")
+        except Exception as e:  # noqa: BLE001 - only an utterance too short for the model is let through
+            if not too_short(e):
+                raise
+            log.warning(f"'{utt}' ({len(speech)} samples): too short for the model ({e}); empty output")
             text, token, token_int = "", [], []
         decode_seconds += time.perf_counter() - start
         hyps[utt] = (text if text is not None else " ".join(token), token, token_int)
@@ -307,6 +310,8 @@ def decode(args: argparse.Namespace) -> List[dict]:
         raise ValueError(f"--batch_size must be at least 1, got {args.batch_size}")
     if len(args.data_dir) != len(args.output_dir):
         raise ValueError(f"{len(args.data_dir)} --data_dir but {len(args.output_dir)} --output_dir: give one each")
+    for output_dir in args.output_dir:
+        check_writable(Path(output_dir))
     device = inference_device(args.ngpu, args.num_threads)
     from ctc_kd.espnet_import import import_espnet_quietly
 
@@ -360,6 +365,20 @@ def write_info(args, settings, data_dir, output_dir, hyps, lengths, sample_rate,
     log.info(f"{args.decoder}: {len(hyps)} utterances of {data_dir}, {audio_seconds:.1f} s of audio decoded in "
              f"{decode_seconds:.2f} s: RTF {info['rtf'] or 0:.4f} ({device}, {info['threads']} threads)")
     return info
+
+
+def check_writable(out_dir: Path) -> None:
+    """Refuse an output folder that cannot be written before decoding, not after every utterance is decoded (nothing
+    is created here: a decoding that fails on its input leaves no folder behind)."""
+    existing = out_dir.absolute()
+    while not existing.exists():
+        existing = existing.parent
+    why = "is not a folder" if not existing.is_dir() else ""
+    if not why and not os.access(existing, os.W_OK | os.X_OK):
+        why = "is not writable"
+    if why:
+        raise OSError(f"cannot write the decoding into {out_dir}: {existing} {why}; make it a writable folder, or "
+                      "give another --output_dir (asr_kd.sh: --expdir)")
 
 
 def write_outputs(out_dir: Path, hyps: Dict[str, Tuple[str, List[str], List[int]]], info: dict) -> None:

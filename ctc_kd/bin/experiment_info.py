@@ -1,11 +1,11 @@
 """Small questions the stage script asks about configs and experiment folders, answered on stdout."""
 import argparse
-import shutil
 import sys
 from pathlib import Path
 
 import yaml
 
+from ctc_kd.complete_files import zip_problem
 from ctc_kd.init.origin import initialised_from
 
 EXTERNAL_CHECKPOINT = "external.pth"  # exp/<teacher>/external.pth: a teacher trained elsewhere
@@ -128,20 +128,6 @@ def init_param(parent_dir, child_config, token_list=None, stats_file=None, sub_h
     return specs
 
 
-def import_teacher(model_file, config_file, exp_dir) -> None:
-    """Make exp/<teacher> for a teacher trained elsewhere: its config and a link to its weights."""
-    model_file, config_file, exp_dir = Path(model_file), Path(config_file), Path(exp_dir)
-    for path in (model_file, config_file):
-        if not path.is_file():
-            raise SystemExit(f"ERROR: --teacher_model needs {path}, which does not exist")
-    exp_dir.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(config_file, exp_dir / "config.yaml")
-    link = exp_dir / EXTERNAL_CHECKPOINT
-    if link.is_symlink() or link.exists():
-        link.unlink()
-    link.symlink_to(model_file.resolve())
-
-
 def cache_layers(configs) -> str:
     """The teacher layers the kd_student configs distil hidden states from, at any epoch (what stage 9 must cache)."""
     from ctc_kd.models import kd_terms
@@ -172,11 +158,9 @@ def main(argv=None) -> int:
     init.add_argument("--sub_head", default="copy", choices=("copy", "new"),
                       help="an SKD child's sub-head: the parent's trained CTC head, or a new one")
     commands.add_parser("initialised-from", help="the folder a run's weights started from").add_argument("exp_dir")
-    teacher = commands.add_parser("import-teacher")
-    teacher.add_argument("model_file")
-    teacher.add_argument("config_file")
-    teacher.add_argument("exp_dir")
     commands.add_parser("cache-layers").add_argument("configs", nargs="*")
+    commands.add_parser("check-whole", help="exit 1, saying why, when a torch file or zip is damaged").add_argument(
+        "file")
     args = parser.parse_args(argv)
     if args.command == "best-checkpoint":
         print(best_checkpoint(args.exp_dir))
@@ -193,7 +177,10 @@ def main(argv=None) -> int:
     elif args.command == "cache-layers":
         print(cache_layers(args.configs))
     else:
-        import_teacher(args.model_file, args.config_file, args.exp_dir)
+        problem = zip_problem(args.file)
+        if problem:
+            print(problem)
+            return 1
     return 0
 
 

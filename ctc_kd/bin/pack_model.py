@@ -3,6 +3,8 @@ from pathlib import Path
 
 import yaml
 
+from ctc_kd.complete_files import written_whole, zip_problem
+
 
 def pack_plain(config_path: Path, model_path: Path, zip_path: Path) -> Path:
     """ESPnet's own packed-model zip (meta.yaml + files), which `espnet2.main_funcs.pack_funcs.unpack` reads."""
@@ -11,12 +13,13 @@ def pack_plain(config_path: Path, model_path: Path, zip_path: Path) -> Path:
     with open(config_path, encoding="utf-8") as f:
         config = yaml.safe_load(f)
     extra = [p for p in ((config.get("normalize_conf") or {}).get("stats_file"), config.get("bpemodel")) if p]
-    pack(
-        files={"asr_model_file": str(model_path)},
-        yaml_files={"asr_train_config": str(config_path)},
-        outpath=str(zip_path),
-        option=extra,
-    )
+    with written_whole(zip_path) as tmp:  # a kill mid-pack leaves no zip that looks finished
+        pack(
+            files={"asr_model_file": str(model_path)},
+            yaml_files={"asr_train_config": str(config_path)},
+            outpath=str(tmp),
+            option=extra,
+        )
     return Path(zip_path)
 
 
@@ -31,6 +34,9 @@ def main(argv=None) -> int:
     for name in ("config.yaml", "model.pth"):
         if not (args.export_dir / name).is_file():
             raise SystemExit(f"ERROR: {args.export_dir / name} is missing: run ctc_kd.bin.export_student first")
+    problem = zip_problem(args.export_dir / "model.pth")
+    if problem:
+        raise SystemExit(f"ERROR: {problem}: delete it and run ctc_kd.bin.export_student again")
     pack_plain(args.export_dir / "config.yaml", args.export_dir / "model.pth", args.zip)
     return 0
 

@@ -77,9 +77,25 @@ class TrainLog:
         return out
 
 
+def rotated_logs(path) -> List[Path]:
+    """train.log and, oldest first before it, the train.<n>.log that ESPnet's launcher (multi-process training)
+    renames it to on every start, so that a resumed run's earlier epochs are counted too."""
+    path = Path(path)
+    pattern = re.compile(re.escape(path.stem) + r"\.(\d+)" + re.escape(path.suffix) + "$")
+    rotated = [(int(m.group(1)), p) for p in path.parent.iterdir() if (m := pattern.match(p.name))]
+    return [p for _, p in sorted(rotated, reverse=True)] + [path]
+
+
 def read_train_log(path) -> TrainLog:
-    """Parse a train.log (appended to on resume: an epoch logged twice counts once, the last time)."""
+    """Parse a train.log with its rotated predecessors (appended to on resume: an epoch logged twice counts once,
+    the last time)."""
     result = TrainLog(str(path))
+    for part in rotated_logs(path):
+        _read_lines(part, result)
+    return result
+
+
+def _read_lines(path: Path, result: TrainLog) -> None:
     with open(path, encoding="utf-8", errors="replace") as f:
         for line in f:
             m = _EPOCH_RESULTS.search(line)
@@ -98,7 +114,6 @@ def read_train_log(path) -> TrainLog:
             m = _TORCH.search(line)
             if m:
                 result.torch_version, result.cuda_available = m.group(1), m.group(2) == "True"
-    return result
 
 
 def is_trained_weight(key: str) -> bool:

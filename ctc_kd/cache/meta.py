@@ -83,4 +83,6 @@ def check_cache_matches(meta: CacheMeta, cache_dir, *, teacher_model_file, token
     if missing:
         raise CacheMismatchError(
             f"the student distils teacher layers {missing}, which the cache {cache_dir} does not hold (it has "
-            f"{meta.hidden_layers}): re-run stage 9 with --hidden_layers including them (delete {cache_dir} first)")
+            f"{meta.hidden_layers}): delete {cache_dir} and re-run stage 9 with this student's config among "
+            "--student_configs (stage 9 caches the layers of every kd_student listed there; by hand: "
+            "python -m ctc_kd.bin.teacher_cache --hidden_layers ...)")

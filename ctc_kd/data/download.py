@@ -4,6 +4,7 @@ import hashlib
 import http.client
 import logging
 import os
+import socket
 import sys
 import tarfile
 import time
@@ -136,6 +137,9 @@ def download(url: str, dest: Path, md5: Optional[str] = None, size: Optional[int
         except (urllib.error.URLError, OSError, http.client.HTTPException) as err:
             if isinstance(err, urllib.error.HTTPError) and err.code < 500:
                 raise DownloadError(f"cannot download {url}: HTTP {err.code} {err.reason}") from err
+            if isinstance(getattr(err, "reason", None), socket.gaierror):  # waiting will not bring a network
+                raise DownloadError(f"cannot download {url}: its host is not found ({err.reason}): this machine is "
+                                    "offline or the address is wrong") from err
             why = str(err)
         if attempt == retries:
             kept = f"; {part} keeps what arrived: re-run to resume" if part.exists() else ""

@@ -31,6 +31,7 @@ from ctc_kd.data.validate import validate_data_dir
 log = logging.getLogger(__name__)
 
 FORMATS = {"flac": "FLAC", "wav": "WAV"}
+SHORT_SECONDS = 0.06  # 7 frames of 10 ms: what a conv2d (4x) subsampling needs for its first output frame
 COPIED = ("text", "utt2spk")  # per-utterance files carried over unchanged (spk2utt is regenerated)
 
 
@@ -69,6 +70,29 @@ def _existing_frames(path: str, fs: int) -> int:
     return info.frames if info.samplerate == fs else 0
 
 
+def wav_header_frames(path: str) -> Optional[int]:
+    """Samples a RIFF WAV's header promises (data chunk size / block align); None when it does not say (a streamed
+    file's 0 or 0xFFFFFFFF) or has no such chunk. libsndfile quietly reads what is there instead."""
+    with open(path, "rb") as f:
+        if f.read(12)[8:12] != b"WAVE":
+            return None
+        block_align = None
+        while True:
+            header = f.read(8)
+            if len(header) < 8:
+                return None
+            chunk, size = header[:4], int.from_bytes(header[4:], "little")
+            if chunk == b"fmt ":
+                block_align = int.from_bytes(f.read(16)[12:14], "little")
+                f.seek(size - 16 + size % 2, os.SEEK_CUR)
+            elif chunk == b"data":
+                if not block_align or size in (0, 0xFFFFFFFF):
+                    return None
+                return size // block_align
+            else:
+                f.seek(size + size % 2, os.SEEK_CUR)
+
+
 def _read(job: Job, max_overshoot: float) -> Tuple[np.ndarray, int]:
     """Read the job's samples (first channel, float32) and their sample rate."""
     if not os.path.isfile(job.src):
@@ -79,6 +103,10 @@ def _read(job: Job, max_overshoot: float) -> Tuple[np.ndarray, int]:
         raise BadAudio(f"cannot read {job.src} as audio ({e})") from None
     if info.frames <= 0:
         raise BadAudio(f"audio file {job.src} is empty (0 samples)")
+    promised = wav_header_frames(job.src) if info.format == "WAV" else None
+    if promised is not None and promised > info.frames:
+        raise BadAudio(f"audio file {job.src} is cut short: its header promises {promised} samples but it holds "
+                       f"{info.frames}; copy it again from the corpus")
     sr = info.samplerate
     start, stop = 0, info.frames
     if job.start is not None:
@@ -94,6 +122,10 @@ def _read(job: Job, max_overshoot: float) -> Tuple[np.ndarray, int]:
         raise BadAudio(f"cannot read samples {start}-{stop} of {job.src} ({e})") from None
     if data.shape[0] == 0:
         raise BadAudio(f"no samples in {job.src} for this utterance")
+    if data.shape[1] > 1 and not data[:, 0].any() and data[:, 1:].any():
+        other = 1 + int(np.flatnonzero(data[:, 1:].any(axis=0))[0]) + 1
+        raise BadAudio(f"the first channel of {job.src} (the one kept) is silent, channel {other} is not: extract "
+                       f"that channel into a mono file (e.g. sox IN OUT remix {other}) and list it in wav.scp")
     return data[:, 0], sr
 
 
@@ -235,6 +267,11 @@ def format_audio(
     DataDir(out_dir).write_all(out)
     log.info("%s: %d utterances formatted (%d were already done), %d bad%s", out_dir, len(num_samples), skipped,
              len(bad), f" (listed in {Path(out_dir) / 'bad_utts'})" if bad else "")
+    short = sorted(u for u, n in num_samples.items() if n < SHORT_SECONDS * fs)
+    if short:
+        log.warning("%s: %d utterance(s) shorter than %g s, too short for a model's first frames (decoding gives "
+                    "them an empty hypothesis; stage 4 drops them from training sets): %s", out_dir, len(short),
+                    SHORT_SECONDS, ", ".join(short[:10]) + (" ..." if len(short) > 10 else ""))
     return {"done": len(num_samples), "skipped": skipped, "bad": len(bad)}
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
@@ -29,6 +30,16 @@ KINDS = {
     "empty_text": (
         "empty transcripts",
         "remove these utterances, or pass --allow-empty-text if `python -m ctc_kd.data.filter` will drop them",
+    ),
+    "invisible": (
+        "invisible or decomposed characters (each would become a token of its own)",
+        "normalise the text to NFC, replace no-break and other special spaces by a space, and delete zero-width "
+        "spaces, word joiners and byte-order marks (in local/data.sh or the corpus), then re-run stage 1",
+    ),
+    "space": (
+        "audio paths with spaces (Kaldi-style tools split wav.scp and ESPnet's loaders on them)",
+        "move the corpus to a folder without spaces, or link it from one (ln -s '<folder>' /data/corpus), and point "
+        "the recipe's db.sh variable there; then re-run stage 1",
     ),
     "mismatch": (
         "utterances not present in every file",
@@ -103,11 +114,31 @@ def _scan(path: Path, problems: _Problems) -> Tuple[Dict[str, str], Dict[str, in
     return values, lines
 
 
+# Characters that look like nothing (or like a space) but are tokens of their own; ZWJ/ZWNJ are left alone, as some
+# scripts spell words with them.
+INVISIBLE = {"\u200b", "\u2060", "\ufeff", "\u00ad"}
+
+
+def invisible_characters(value: str) -> List[str]:
+    """What in a transcript or id is invisible or not NFC, as 'U+XXXX NAME at column N' descriptions."""
+    found = []
+    for column, char in enumerate(value, start=1):
+        if char in INVISIBLE or (unicodedata.category(char) == "Zs" and char != " "):
+            found.append(f"U+{ord(char):04X} {unicodedata.name(char, '?')} at column {column}")
+    if not found and unicodedata.normalize("NFC", value) != value:
+        marks = [c for c in value if unicodedata.combining(c)]
+        found.append(f"not NFC: combining U+{ord(marks[0]):04X} {unicodedata.name(marks[0], '?')} composes with the "
+                     "letter before it" if marks else "not NFC")
+    return found
+
+
 def _check_values(name: str, path: Path, values: Dict[str, str], lines: Dict[str, int], problems: _Problems,
                   allow_empty_text: bool) -> None:
     """Per-file checks of the value column."""
     for key, value in values.items():
         at = f"{path}:{lines[key]}"
+        for what in invisible_characters(key) + (invisible_characters(value) if name == "text" else []):
+            problems.add("invisible", f"{at}: '{key}': {what}")
         if name == "text":
             if not value and not allow_empty_text:
                 problems.add("empty_text", f"{at}: '{key}' has an empty transcript")
@@ -117,6 +148,8 @@ def _check_values(name: str, path: Path, values: Dict[str, str], lines: Dict[str
         elif name in ("wav.scp", "spk2utt"):
             if not value:
                 problems.add("format", f"{at}: '{key}' has no value")
+            elif name == "wav.scp" and not value.endswith("|") and len(value.split()) > 1:
+                problems.add("space", f"{at}: '{key}': {value}")
         elif name == "segments":
             fields = value.split()
             if len(fields) != 3:

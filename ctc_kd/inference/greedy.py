@@ -31,6 +31,15 @@ class Hypothesis:
     blank_frames: int = 0
 
 
+def too_short(error: Exception) -> bool:
+    """Whether encoding failed because the input is shorter than the frontend's window (the STFT's reflect padding)
+    or than the subsampling's receptive field."""
+    from espnet.nets.pytorch_backend.transformer.subsampling import TooShortUttError
+
+    return isinstance(error, TooShortUttError) or (
+        isinstance(error, RuntimeError) and "Padding size should be less than" in str(error))
+
+
 def collapse(ids: torch.Tensor, lengths: torch.Tensor, blank: int = 0) -> List[List[int]]:
     """CTC best-path labels of a batch of frame labels: merge repeats, drop blanks and frames beyond each length."""
     if ids.dim() != 2:
@@ -120,19 +129,23 @@ class GreedyCTCDecoder:
         return cls(model, config, device)
 
     @torch.no_grad()
-    def decode_batch(self, speech: Sequence[Audio], posteriors: bool = False) -> List[Hypothesis]:
-        """Decode utterances (1-D waveforms) in one padded batch, in the given order."""
+    def decode_batch(self, speech: Sequence[Audio], posteriors: bool = False,
+                     names: Optional[Sequence[str]] = None) -> List[Hypothesis]:
+        """Decode utterances (1-D waveforms) in one padded batch, in the given order; `names` are their ids, which a
+        warning about utterances too short to decode lists."""
         lengths = torch.tensor([len(s) for s in speech], dtype=torch.long)
         batch = torch.zeros(len(speech), int(lengths.max()), dtype=torch.float32)
         for i, s in enumerate(speech):
             batch[i, : len(s)] = torch.as_tensor(s, dtype=torch.float32)
-        from espnet.nets.pytorch_backend.transformer.subsampling import TooShortUttError
-
         try:
             with padding_invariant(self.model):
                 encoded, encoded_lengths = self.model.encode(batch.to(self.device), lengths.to(self.device))
-        except TooShortUttError as e:  # every utterance of the batch is too short: no frame to decode
-            logging.warning(f"{len(speech)} utterance(s) of at most {int(lengths.max())} samples: {e}; empty output")
+        except Exception as e:  # every utterance of the batch is too short: no frame to decode
+            if not too_short(e):
+                raise
+            which = ", ".join(f"'{n}'" for n in names) if names is not None else f"{len(speech)} utterance(s)"
+            logging.warning(f"{which} of at most {int(lengths.max())} samples: too short for the model ({e}); "
+                            "empty output")
             vocab = self.model.ctc.ctc_lo.out_features
             return [Hypothesis([], [], "", np.zeros((0, vocab), np.float32) if posteriors else None) for _ in speech]
         if isinstance(encoded, tuple):  # intermediate CTC outputs ride along

@@ -8,6 +8,7 @@ from typing import Tuple
 import torch
 import yaml
 
+from ctc_kd.complete_files import written_whole
 from ctc_kd.models import MODELS
 from ctc_kd.teacher.loader import read_state_dict
 
@@ -61,8 +62,9 @@ def export_plain(config_file, model_file, out_dir, submodel: bool = True) -> Tup
     _copy_side_file(config, ("normalize_conf", "stats_file"), out_dir)
     _copy_side_file(config, ("bpemodel",), out_dir)
     config_path, model_path = out_dir / "config.yaml", out_dir / "model.pth"
-    with config_path.open("w", encoding="utf-8") as f:
-        yaml.safe_dump(config, f, allow_unicode=True, sort_keys=False)
-    torch.save(state, model_path)
+    with written_whole(config_path) as tmp:
+        tmp.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    with written_whole(model_path) as tmp:  # last: a kill or a full disk leaves no model.pth that looks finished
+        torch.save(state, tmp)
     logging.info(f"exported {model_file} as a plain ESPnet model: {config_path}, {model_path}")
     return config_path, model_path

@@ -173,3 +173,15 @@ def test_decode_config_sets_the_search_and_the_command_line_wins(data_dir, tmp_p
         assert main(model + ["--output_dir", str(tmp_path / "c"), "--decode_config", str(bad)]) == 1
     assert f"{bad}: unknown decode options ['beam']" in caplog.text and not (tmp_path / "c").exists()
 
+
+
+def test_an_unwritable_output_folder_is_refused_before_decoding(data_dir, tmp_path, caplog):
+    config_path, model_path = save_training(tmp_path)
+    blocker = tmp_path / "decodings"
+    blocker.write_text("a file where the decodings' folder should be")
+    out = blocker / "student" / "decode_greedy" / "test"
+    with caplog.at_level(logging.INFO):
+        assert main(["--config", str(config_path), "--model_file", str(model_path), "--data_dir", str(data_dir),
+                     "--output_dir", str(out)]) == 1
+    assert f"cannot write the decoding into {out}: {blocker} is not a folder" in caplog.text
+    assert "greedy CTC decoding of" not in caplog.text  # refused before any utterance was decoded

@@ -230,3 +230,15 @@ def test_other_feature_statistics_are_refused(trained, tmp_path):
     assert len(init_param(trained, child, stats_file=ours)) == 2
     with pytest.raises(SystemExit, match=f"normalize_conf.stats_file: {ours} vs {theirs} \\(other feature statistics\\)"):
         init_param(trained, child, stats_file=theirs)
+
+
+def test_check_whole_names_a_file_cut_short(tmp_path, capsys):
+    import torch
+
+    path = tmp_path / "model.pth"
+    torch.save({"w": torch.zeros(5000)}, path)
+    assert main(["check-whole", str(path)]) == 0 and capsys.readouterr().out == ""
+    path.write_bytes(path.read_bytes()[:4096])
+    assert main(["check-whole", str(path)]) == 1
+    assert capsys.readouterr().out.strip() == (f"{path} is cut short or is not a zip/torch file (4096 bytes, "
+                                               "no complete zip directory)")

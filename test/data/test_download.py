@@ -204,3 +204,11 @@ def test_local_archives_zip_and_remove_archive(tmp_path):
     assert not zpath.exists() and not tpath.exists()
     assert (dest / ".w.zip.extracted").exists() and (dest / ".S0002.tar.gz.extracted").exists()
     assert download.main(["--archive", str(tpath), "--dest", str(dest)]) == 0  # marker: nothing to do
+
+
+def test_an_unknown_host_fails_at_once_without_retrying(tmp_path, monkeypatch):
+    """Offline (or a wrong address), waiting for a resume only delays the error that names the fix."""
+    monkeypatch.setattr(download, "RETRY_WAIT", 60.0)  # a retry would make this test take minutes
+    with pytest.raises(download.DownloadError, match=r"cannot download http://corpus\.invalid/a\.tar\.gz: its host is not "
+                                            r"found .*offline or the address is wrong"):
+        download.download("http://corpus.invalid/a.tar.gz", tmp_path / "dest")

@@ -8,7 +8,7 @@ import pytest
 import soundfile as sf
 
 from ctc_kd.data.datadir import DataDirError, read_kv
-from ctc_kd.data.format_audio import format_audio, main
+from ctc_kd.data.format_audio import format_audio, main, wav_header_frames
 from ctc_kd.data.validate import validate_data_dir
 
 
@@ -151,3 +151,35 @@ def test_resume_skips_finished_files(yesno_dir, tmp_path):
             assert os.stat(p).st_mtime_ns == old[u]
     assert sf.info(paths[first]).frames == int(read_kv(out / "utt2num_samples")[first])
     assert not [p for p in (out / "data").iterdir() if p.name.startswith(".")]  # no temp files left
+
+
+def test_a_wav_holding_fewer_samples_than_its_header_promises_is_refused(tmp_path, write_dir):
+    sf.write(tmp_path / "whole.wav", np.full(16000, 1000, dtype=np.int16), 16000, subtype="PCM_16")
+    data = (tmp_path / "whole.wav").read_bytes()
+    (tmp_path / "cut.wav").write_bytes(data[:44 + 2 * 6000])  # header (44 bytes) + 6000 of the 16000 samples
+    assert wav_header_frames(str(tmp_path / "cut.wav")) == 16000 and sf.info(tmp_path / "cut.wav").frames == 6000
+    d = _dir(write_dir, tmp_path / "d", {"s-1": str(tmp_path / "cut.wav")})
+    with pytest.raises(DataDirError, match=r"utterance 's-1': audio file .*cut.wav is cut short: its header "
+                                           r"promises 16000 samples but it holds 6000"):
+        format_audio(d, tmp_path / "out", fs=16000, audio_format="wav")
+    assert wav_header_frames(str(tmp_path / "whole.wav")) == 16000
+
+
+def test_a_silent_first_channel_is_refused_naming_the_channel_with_sound(tmp_path, write_dir):
+    stereo = np.zeros((800, 3), dtype=np.int16)
+    stereo[:, 2] = np.random.default_rng(0).integers(-20000, 20000, size=800)
+    sf.write(tmp_path / "st.wav", stereo, 16000, subtype="PCM_16")
+    d = _dir(write_dir, tmp_path / "d", {"s-1": str(tmp_path / "st.wav")})
+    with pytest.raises(DataDirError, match=r"the first channel of .*st.wav \(the one kept\) is silent, channel 3 is "
+                                           r"not: .*remix 3"):
+        format_audio(d, tmp_path / "out", fs=16000, audio_format="wav")
+
+
+def test_an_utterance_too_short_to_decode_is_named_at_formatting(tmp_path, write_dir, caplog):
+    sf.write(tmp_path / "short.wav", np.full(300, 1000, dtype=np.int16), 16000, subtype="PCM_16")  # 19 ms
+    sf.write(tmp_path / "long.wav", np.full(16000, 1000, dtype=np.int16), 16000, subtype="PCM_16")
+    d = _dir(write_dir, tmp_path / "d", {"s-1": str(tmp_path / "long.wav"), "s-2": str(tmp_path / "short.wav")})
+    with caplog.at_level(logging.INFO):
+        assert format_audio(d, tmp_path / "out", fs=16000, audio_format="wav")["done"] == 2
+    assert "1 utterance(s) shorter than 0.06 s, too short for a model's first frames" in caplog.text
+    assert caplog.text.rstrip().endswith(": s-2")

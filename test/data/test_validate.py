@@ -127,3 +127,43 @@ def test_cli(write_dir, tmp_path, caplog):
         assert f"{d / 'text'}:2: 's1-b' has an empty transcript" in caplog.text
         assert main(["--allow-empty-text", str(d)]) == 0
         assert "is valid: 3 utterances, 2 speakers" in caplog.text
+
+
+def _refusal(d) -> str:
+    with pytest.raises(DataDirError) as e:
+        validate_data_dir(d)
+    return str(e.value)
+
+
+def test_invisible_and_decomposed_characters_are_named(write_dir, tmp_path):
+    d = _broken(write_dir, tmp_path, text=["s1-a hello\u00a0world", "s1-b good\u200bbye caf\u0065\u0301",
+                                           "s2-c yes\ufeff"])
+    msg = _refusal(d)
+    assert "3 x invisible or decomposed characters" in msg and "normalise the text to NFC" in msg
+    assert f"{d / 'text'}:1: 's1-a': U+00A0 NO-BREAK SPACE at column 6" in msg
+    assert f"{d / 'text'}:2: 's1-b': U+200B ZERO WIDTH SPACE at column 5" in msg
+    assert f"{d / 'text'}:3: 's2-c': U+FEFF ZERO WIDTH NO-BREAK SPACE at column 4" in msg
+
+
+def test_combining_marks_are_refused_only_when_not_nfc(write_dir, tmp_path):
+    d = _broken(write_dir, tmp_path, text=["s1-a cafe\u0301", "s1-b good bye", "s2-c \u0915\u093f"])
+    msg = _refusal(d)
+    assert f"{d / 'text'}:1: 's1-a': not NFC: combining U+0301 COMBINING ACUTE ACCENT composes" in msg
+    assert "s2-c" not in msg  # Devanagari KA + vowel sign I is NFC: the sign is a letter of its own in that script
+    d2 = _broken(write_dir, tmp_path / "2", text=["s1-a caf\u00e9", "s1-b good bye", "s2-c \u0915\u093f"])
+    assert validate_data_dir(d2).num_utts == 3
+
+
+def test_a_byte_order_mark_before_the_first_id(write_dir, tmp_path):
+    d = _broken(write_dir, tmp_path, utt2spk=["\ufeffs1-a s1", "s1-b s1", "s2-c s2"])
+    with pytest.raises(DataDirError, match=rf"{d / 'utt2spk'}:1: '\ufeffs1-a': U\+FEFF ZERO WIDTH NO-BREAK SPACE "
+                                           "at column 1"):
+        validate_data_dir(d)
+
+
+def test_an_audio_path_with_a_space_is_refused_with_the_fix(write_dir, tmp_path):
+    d = _broken(write_dir, tmp_path, **{"wav.scp": ["s1-a /my corpus/a.wav", "s1-b /x/b.wav",
+                                                    "s2-c sox /x/c.flac -t wav - |"]})
+    msg = _refusal(d)
+    assert "1 x audio paths with spaces" in msg and "db.sh" in msg
+    assert f"{d / 'wav.scp'}:1: 's1-a': /my corpus/a.wav" in msg and "s2-c" not in msg

@@ -89,3 +89,12 @@ def test_too_short_batch_gives_empty_hypotheses(tmp_path):
     model, config = talkative_model(tmp_path)
     hyps = GreedyCTCDecoder(model, config).decode_batch([np.zeros(300, np.float32)] * 2, posteriors=True)
     assert [h.token_int for h in hyps] == [[], []] and hyps[0].posteriors.shape == (0, len(config["token_list"]))
+
+
+def test_a_batch_shorter_than_the_stft_window_is_named_and_empty(tmp_path, caplog):
+    """100 samples are fewer than the frontend's reflect padding (n_fft // 2): torch's "Padding size" error."""
+    model, config = talkative_model(tmp_path)
+    hyps = GreedyCTCDecoder(model, config).decode_batch([np.zeros(100, np.float32), np.zeros(60, np.float32)],
+                                                        names=["spk1-short", "spk1-header-only"])
+    assert [h.text for h in hyps] == ["", ""]
+    assert "'spk1-short', 'spk1-header-only' of at most 100 samples: too short for the model" in caplog.text

@@ -42,6 +42,7 @@ skd_init=scratch        # scratch or teacher: SKD (model: self_kd) systems start
 skd_sub_head=copy       # an SKD system started from a model without a sub-head: copy its trained CTC head, or a new head (new)
 seeds="1"               # one training per seed; with several, systems are named <name>_seed<k>
 systems=""              # only these systems (names as in exp/) in stages 10-15; default: all
+retrain=false           # true: a system trained (or started) with other settings than now, or whose checkpoint.pth is damaged, is moved aside (exp/<name>.old.<time>) and trained again
 train_args=""           # extra options for every asr_kd_train call
 decoder=greedy          # greedy (batched, ctc_kd.bin.decode) or beam (ESPnet's Speech2Text)
 decode_args=""          # extra options for ctc_kd.bin.decode, e.g. "--beam_size 10 --ctc_weight 0.3"
@@ -102,6 +103,28 @@ log "log of this run: $run_log"
 want() { [ "$stage" -le "$1" ] && [ "$stop_stage" -ge "$1" ]; }
 stage_header() { log "==== stage $1: $2 ===="; }
 
+# One run at a time on what is being written: work_on <what> drops the lock of what came before and takes
+# log/locks/<what>.lock (flock): a stage of 1-4 (data/, dump/), the token list, statistics or teacher of one --expdir,
+# one system of stages 10-15, RESULTS.md. Two runs of different systems or different --expdir go side by side; a
+# run that finds the lock taken stops, naming the run that holds it (or, with `wait` as $2 in the short stages 11-15,
+# waits for it and then finds its work done).
+lock_fd=""
+work_on() {
+    local file=log/locks/${1//\//_}.lock
+    [ -z "$lock_fd" ] || exec {lock_fd}>&-
+    lock_fd=""
+    command -v flock > /dev/null || return 0  # no flock (e.g. macOS): no locking
+    mkdir -p log/locks
+    exec {lock_fd}>> "$file"
+    # a few seconds' grace: the processes of a run killed just before may still be exiting
+    flock -w 10 "$lock_fd" && { echo "$$" > "$file"; return 0; }
+    [ "${2:-}" = wait ] || die "another run of this recipe (pid $(cat "$file")) is working on $1 (lock $file): \
+wait until it finishes; runs of different systems (--systems) or with another --expdir can go side by side"
+    log "waiting for the run (pid $(cat "$file")) that is working on $1 (lock $file)"
+    flock "$lock_fd"
+    echo "$$" > "$file"
+}
+
 # ---- derived settings ---------------------------------------------------------------------------------------------
 if [ -n "$decode_config" ]; then
     [ -f "$decode_config" ] || die "--decode_config $decode_config does not exist (e.g. conf/decode_beam.yaml)"
@@ -129,6 +152,36 @@ case $skd_init in scratch|teacher) ;; *) die "--skd_init must be scratch or teac
 teacher_train_config=$teacher_dir/config.yaml
 teacher_checkpoint=""  # known after stage 7: the best checkpoint by the config's criterion
 
+# ESPnet's launcher reaches the other nodes only through slurm (cuda_cmd=slurm.pl ...) or mpirun with mpi4py: refuse
+# a multi-node training up front that would end in "mpirun: command not found".
+check_multi_node() {
+    [ "$num_nodes" -gt 1 ] || return 0
+    local launcher
+    launcher=$(basename "${cuda_cmd%% *}")
+    [ "$launcher" = slurm.pl ] && return 0
+    if [ "$launcher" != run.pl ] && command -v mpirun > /dev/null && $python -c 'import mpi4py' 2> /dev/null; then
+        return 0
+    fi
+    die "--num_nodes $num_nodes: ESPnet's launcher starts the other nodes through slurm or through mpirun with mpi4py, \
+but cuda_cmd in cmd.sh is '$cuda_cmd' and $(command -v mpirun > /dev/null && echo 'mpi4py is not installed' \
+|| echo 'mpirun is not installed'): on a slurm cluster set cuda_cmd=\"slurm.pl --config conf/slurm.conf\" in cmd.sh \
+(or install MPI and mpi4py), or train on this node alone (--num_nodes 1 --ngpu <GPUs here>)"
+}
+if want 7 || want 10; then check_multi_node; fi
+
+# Whether a data stage's output ($1) is done with these parameters ($2, "name=value ..."), said in the log when it is;
+# one made with other parameters is refused with both (its .done records them), never reused under the new ones.
+done_with() {
+    local out=$1 params=$2 recorded
+    [ -e "$out/.done" ] || return 1
+    recorded=$(cat "$out/.done")
+    [ -z "$recorded" ] || [ "$recorded" = "$params" ] || die "$out was made with $recorded, not $params: give the \
+options it was made with, or write the new data elsewhere (--dumpdir and --expdir of their own), or delete $out and \
+everything made from it (later stages' data, statistics and models) to redo it"
+    log "skip $out: done${recorded:+ ($recorded)}"
+}
+mark_done() { echo "$2" > "$1/.done"; }
+
 system_name() { local base; base=$(basename "$1" .yaml); echo "${base#train_}"; }
 # Systems to train, with their configs and seeds: "name config seed" per line.
 student_plan() {
@@ -148,23 +201,90 @@ teacher_ready() {
     teacher_checkpoint=$(best_checkpoint "$teacher_dir")
 }
 
-# Whether exp/<name> is trained, said in the log when it is.
+# teacher_model_file=<the teacher's selected weights> when the teacher is trained and its weights are here.
+known_teacher() {
+    local checkpoint
+    [ -e "$teacher_dir/.done" ] && checkpoint=$(best_checkpoint "$teacher_dir" 2> /dev/null) \
+        && echo "teacher_model_file=$checkpoint"
+    return 0
+}
+
+# The settings that made a training, as options of ctc_kd.bin.made_by (in the array `record`): config, seed, data,
+# token list and statistics, and the teacher's and the parent's weights when the trainer options ($3...) name them.
+made_by_record() {
+    local config=$1 seed=$2 option; shift 2
+    record=(--config "$config" --value "seed=$seed" --value "train_args=$train_args"
+        --value "data=$data_feats/$train_sp $data_feats/$valid_set" --file "token_list=$token_list"
+        --file "feature_stats=$stats_dir/train/feats_stats.npz")
+    for option in "$@"; do
+        case $option in
+            teacher_model_file=*) record+=(--file "teacher=${option#*=}") ;;
+            teacher_mode=*) record+=(--value "$option") ;;
+            *.pth|*.pth:*) record+=(--file "init_from=${option%%:*}") ;;
+        esac
+    done
+}
+
+# Move exp/<name> aside with --retrain true (nothing is deleted); otherwise stop, saying why ($2) and the fixes.
+retrain_or_die() {
+    local dir=$expdir/$1 aside
+    if [ "$retrain" = true ]; then
+        aside=$dir.old.$(date '+%Y%m%d-%H%M%S')
+        mv "$dir" "$aside"
+        log "moved $dir aside to $aside (--retrain true): $2; training it again"
+        return 0
+    fi
+    die "$dir: $2
+Keep it and train the new settings under a new system name (copy its config to conf/train_<new name>.yaml), or \
+re-run with --retrain true to move $dir aside (to $dir.old.<time>) and train it again"
+}
+
+# The recorded settings of exp/<name> (made_by.json) against the ones given now; a difference is refused (or, with
+# --retrain true, moves the run aside). --write records them for a training about to start.
+check_made_by() {
+    local name=$1 changed; shift
+    changed=$($python -m ctc_kd.bin.made_by "$expdir/$name" "$@" "${record[@]}") && return 0
+    retrain_or_die "$name" "it was made with other settings than now (then -> now):
+$changed"
+}
+
+# Whether exp/<name> is trained with the settings given now (config $2, seed $3, trainer options $4...), said in the
+# log when it is.
 skip_trained() {
     local dir=$expdir/$1
     [ -e "$dir/.done" ] || return 1
-    log "skip $dir: trained already (delete $dir/.done to train again; training resumes from its checkpoint)"
+    made_by_record "$2" "${3:-}" "${@:4}"
+    check_made_by "$1" || return 1  # moved aside by --retrain true: train it again
+    [ -e "$dir/.done" ] || return 1
+    if [ -e "$dir/made_by.json" ]; then
+        log "skip $dir: trained already with these settings"
+    else
+        log "skip $dir: trained already (before runs recorded their settings in made_by.json: not compared)"
+    fi
+}
+
+# Refuse to resume from a checkpoint.pth cut short by a kill while ESPnet saved it (ESPnet cannot load it).
+check_resumable() {
+    local dir=$expdir/$1
+    [ -e "$dir/checkpoint.pth" ] || return 0
+    whole "$dir/checkpoint.pth" "ESPnet cannot resume from it" && return 0
+    retrain_or_die "$1" "its checkpoint.pth is damaged, so the training cannot resume (its <n>epoch.pth hold the \
+weights but not the optimiser's state); to train again from epoch 1 in $dir instead, move $dir/checkpoint.pth aside"
 }
 
 # Train one system with ESPnet's trainer (resumes from checkpoint.pth); writes exp/<name>/.done when finished.
 train_system() {
-    local name=$1 config=$2; shift 2
+    local name=$1 config=$2 seed=$3; shift 3
     local dir=$expdir/$name
-    skip_trained "$name" && return 0
+    skip_trained "$name" "$config" "$seed" && return 0
     [ -f "$config" ] || die "training config $config does not exist"
+    check_resumable "$name"
+    made_by_record "$config" "$seed" "$@"
+    check_made_by "$name" --write || $python -m ctc_kd.bin.made_by "$dir" --write "${record[@]}" > /dev/null
     mkdir -p "$dir"
     [ -e "$dir/checkpoint.pth" ] && log "resuming $dir from its checkpoint.pth"
     echo "$command_line" >> "$dir/recipe_commands"  # the results table lists these under "How this was produced"
-    local args=(--config "$config" --output_dir "$dir" --ngpu "$ngpu" --resume true "${token_args[@]}"
+    local args=(--config "$config" --output_dir "$dir" --ngpu "$ngpu" --resume true "${token_args[@]}" ${seed:+--seed "$seed"}
         --train_data_path_and_name_and_type "$data_feats/$train_sp/wav.scp,speech,sound"
         --train_data_path_and_name_and_type "$data_feats/$train_sp/text,text,text"
         --valid_data_path_and_name_and_type "$data_feats/$valid_set/wav.scp,speech,sound"
@@ -180,22 +300,41 @@ train_system() {
         $python -m espnet2.bin.launch --cmd "$cuda_cmd" --log "$dir/train.log" --ngpu "$ngpu" \
             --num_nodes "$num_nodes" --init_file_prefix "$dir/.dist_init_" --multiprocessing_distributed true -- \
             $python -m ctc_kd.bin.asr_kd_train "${args[@]}" \
-            || die "training $dir failed: see $dir/train.log (re-running resumes it)"
+            || training_failed "$name"
     else
         $python -m ctc_kd.bin.asr_kd_train "${args[@]}" >> "$dir/train.log" 2>&1 \
-            || { tail -n 20 "$dir/train.log"; die "training $dir failed: see $dir/train.log (re-running resumes it)"; }
+            || { tail -n 20 "$dir/train.log"; training_failed "$name"; }
     fi
     echo "$((SECONDS - start))" > "$dir/train_seconds"
     touch "$dir/.done"
     log "trained $dir in $((SECONDS - start)) s; best checkpoint: $(best_checkpoint "$dir")"
 }
 
-# Where exp/<system>'s plain ESPnet model comes from: its export, or (when that is missing or older than the best
-# checkpoint) the training, exported into exp/<system>/export on the way.
+# Stop after a failed training, saying whether re-running resumes it.
+training_failed() {
+    local dir=$expdir/$1 next="re-running resumes it from its checkpoint.pth"
+    [ -e "$dir/checkpoint.pth" ] || next="re-running starts it again"
+    [ ! -e "$dir/checkpoint.pth" ] || whole "$dir/checkpoint.pth" "ESPnet cannot resume from it" \
+        || next="re-run with --retrain true to move $dir aside and train it again"
+    die "training $dir failed: see $dir/train.log ($next)"
+}
+
+# Whether a torch file or zip is whole; when it is not (a kill or a full disk while it was written), says so and
+# what happens next ($2) on stderr, which shows in the log from inside $(...) too.
+whole() {
+    local problem
+    problem=$($python -m ctc_kd.bin.experiment_info check-whole "$1") && return 0
+    log "$problem: $2" >&2
+    return 1
+}
+
+# Where exp/<system>'s plain ESPnet model comes from: its export, or (when that is missing, older than the best
+# checkpoint or damaged) the training, exported into exp/<system>/export on the way.
 model_args() {
     local dir=$expdir/$1 checkpoint
     checkpoint=$(best_checkpoint "$dir")
-    if [ -e "$dir/export/model.pth" ] && [ "$dir/export/model.pth" -nt "$checkpoint" ]; then
+    if [ -e "$dir/export/model.pth" ] && [ "$dir/export/model.pth" -nt "$checkpoint" ] \
+        && whole "$dir/export/model.pth" "exporting $checkpoint again"; then
         echo --model_dir "$dir/export"
     else
         echo --config "$dir/config.yaml" --model_file "$checkpoint" --export_dir "$dir/export"
@@ -273,6 +412,7 @@ all_systems() {
 # ---- stage 1: data preparation --------------------------------------------------------------------------------
 if want 1; then
     stage_header 1 "data preparation (local/data.sh)"
+    work_on "stage1"
     # shellcheck disable=SC2086
     local/data.sh $local_data_opts
     for set in $train_set $valid_set $test_sets; do
@@ -283,37 +423,40 @@ fi
 # ---- stage 2: speed perturbation ------------------------------------------------------------------------------
 if want 2; then
     stage_header 2 "speed perturbation"
+    work_on "stage2"
     if [ -z "$speed_perturb_factors" ]; then
         log "no --speed_perturb_factors: skipped"
-    elif [ -e "data/$train_sp/.done" ]; then
-        log "skip data/$train_sp: done"
-    else
+    elif ! done_with "data/$train_sp" "speed_perturb_factors=$speed_perturb_factors"; then
         # shellcheck disable=SC2086
         $python -m ctc_kd.data.speed_perturb --factors $speed_perturb_factors "data/$train_set" "data/$train_sp"
-        touch "data/$train_sp/.done"
+        mark_done "data/$train_sp" "speed_perturb_factors=$speed_perturb_factors"
     fi
 fi
 
 # ---- stage 3: audio formatting ---------------------------------------------------------------------------------
 if want 3; then
     stage_header 3 "audio formatting into $data_feats/org at $fs Hz"
+    work_on "stage3"
     for set in $train_sp $valid_set $test_sets; do
         [ -d "data/$set" ] || die "data/$set does not exist: run stages 1-2 first"
         out=$data_feats/org/$set
-        if [ -e "$out/.done" ]; then log "skip $out: done"; continue; fi
+        params="fs=$fs audio_format=$audio_format"
+        done_with "$out" "$params" && continue
         $python -m ctc_kd.data.format_audio --fs "$fs" --nj "$nj" --audio-format "$audio_format" "data/$set" "$out"
-        touch "$out/.done"
+        mark_done "$out" "$params"
     done
 fi
 
 # ---- stage 4: filtering ----------------------------------------------------------------------------------------
 if want 4; then
     stage_header 4 "filtering by duration ($min_sec-$max_sec s) and empty text"
+    work_on "stage4"
     for set in $train_sp $valid_set; do
         out=$data_feats/$set
-        if [ -e "$out/.done" ]; then log "skip $out: done"; continue; fi
+        params="fs=$fs min_sec=$min_sec max_sec=$max_sec"
+        done_with "$out" "$params" && continue
         $python -m ctc_kd.data.filter --fs "$fs" --min-sec "$min_sec" --max-sec "$max_sec" "$data_feats/org/$set" "$out"
-        touch "$out/.done"
+        mark_done "$out" "$params"
     done
     for set in $test_sets; do  # test sets are scored whole: linked, not filtered
         [ "$set" = "$valid_set" ] && continue
@@ -324,6 +467,7 @@ fi
 # ---- stage 5: token list ---------------------------------------------------------------------------------------
 if want 5; then
     stage_header 5 "token list ($token_type)"
+    work_on "$token_dir"
     if [ -e "$token_list" ]; then
         log "skip $token_list: exists (delete $token_dir to rebuild; every model depends on it)"
     else
@@ -335,6 +479,7 @@ fi
 # ---- stage 6: feature statistics -------------------------------------------------------------------------------
 if want 6; then
     stage_header 6 "feature statistics for global mean-variance normalisation (shared by teacher and students)"
+    work_on "$stats_dir"
     if [ -e "$stats_dir/.done" ]; then
         log "skip $stats_dir: done"
     else
@@ -350,20 +495,25 @@ fi
 # ---- stage 7: teacher -------------------------------------------------------------------------------------------
 if want 7; then
     stage_header 7 "teacher training"
+    work_on "$teacher_dir"
     if [ -n "$teacher_model" ]; then
         # imported as exp/<teacher_name>, so that every later stage treats it like a teacher trained here
-        $python -m ctc_kd.bin.experiment_info import-teacher "$teacher_model" \
-            "${external_teacher_config:-$(dirname "$teacher_model")/config.yaml}" "$teacher_dir"
+        $python -m ctc_kd.bin.import_teacher "$teacher_model" \
+            "${external_teacher_config:-$(dirname "$teacher_model")/config.yaml}" "$teacher_dir" --token_list "$token_list"
         touch "$teacher_dir/.done"
         log "using the teacher $teacher_model as $teacher_dir"
     else
-        train_system "$teacher_name" "$teacher_config"
+        [ ! -L "$teacher_dir/external.pth" ] || die "$teacher_dir is the teacher imported from \
+$(readlink "$teacher_dir/external.pth") (--teacher_model): pass that --teacher_model again to use it, or train a \
+teacher here under another name (--teacher_name)"
+        train_system "$teacher_name" "$teacher_config" ""
     fi
 fi
 
 # ---- stage 8: teacher decoding and scoring ----------------------------------------------------------------------
 if want 8; then
     stage_header 8 "teacher decoding and scoring"
+    work_on "$teacher_dir"
     teacher_ready
     decode_system "$teacher_name"
     score_system "$teacher_name"
@@ -373,6 +523,7 @@ fi
 cache_dir=$teacher_dir/cache
 if want 9; then
     stage_header 9 "teacher-output cache (--teacher_mode $teacher_mode)"
+    work_on "$teacher_dir"
     if [ "$teacher_mode" = cached ]; then
         teacher_ready
         # shellcheck disable=SC2086
@@ -443,11 +594,15 @@ if want 10; then
     while read -r name config seed; do
         [ -n "$name" ] || continue
         selected "$name" || { log "skip $name: not in --systems"; continue; }
+        work_on "$expdir/$name"
         parent_dir=$(parent_dir "$name" "$config")
         same_start "$name" "$parent_dir"
-        skip_trained "$name" && continue  # before the teacher and the parent, which a finished run no longer needs
-        extra=(--seed "$seed")
-        if [ "$($python -m ctc_kd.bin.experiment_info get "$config" model)" = kd_student ]; then
+        model=$($python -m ctc_kd.bin.experiment_info get "$config" model)
+        # before asking for the teacher and the parent, which a finished run no longer needs (a clone lacks them);
+        # the teacher's weights are compared when they are here
+        skip_trained "$name" "$config" "$seed" $([ "$model" = kd_student ] && known_teacher) && continue
+        extra=()
+        if [ "$model" = kd_student ]; then
             teacher_ready  # only KD students need it: the student alone and SKD train without a teacher
             extra+=(--model_conf "teacher_config=$teacher_train_config" --model_conf "teacher_model_file=$teacher_checkpoint")
             if [ "$teacher_mode" = cached ]; then
@@ -472,7 +627,7 @@ if want 10; then
             extra+=(--init_param "${specs[@]}")
             log "$name starts from $parent_dir: ${specs[*]}"
         fi
-        start_job "$train_jobs" train_system "$name" "$config" "${extra[@]}"
+        start_job "$train_jobs" train_system "$name" "$config" "$seed" "${extra[@]}"
     done < <(student_plan)
     wait_jobs
 fi
@@ -482,6 +637,7 @@ if want 11; then
     stage_header 11 "decoding ($decoder) of every system on $test_sets"
     for name in $(all_systems); do
         selected "$name" || [ "$name" = "$teacher_name" ] || continue
+        work_on "$expdir/$name" wait
         [ -e "$expdir/$name/.done" ] || { log "skip $name: not trained"; continue; }
         skip_results_only "$name" && continue
         start_job "$nj" decode_system "$name"
@@ -494,6 +650,7 @@ if want 12; then
     stage_header 12 "scoring (CER, WER$( [ "$token_type" = bpe ] && echo ', TER'))"
     for name in $(all_systems); do
         selected "$name" || [ "$name" = "$teacher_name" ] || continue
+        work_on "$expdir/$name" wait
         [ -e "$expdir/$name/.done" ] || continue
         start_job "$nj" score_system "$name"
     done
@@ -522,6 +679,7 @@ align_system() {
 # ---- stage 13: alignment analysis ------------------------------------------------------------------------------
 if want 13; then
     stage_header 13 "alignment analysis: spike timing of every student vs $teacher_name on $align_set"
+    work_on "$teacher_dir" wait
     teacher_ready
     [ -e "$data_feats/$align_set/wav.scp" ] || die "$data_feats/$align_set/wav.scp does not exist: run stages 3-4, \
 or give --align_set one of: $valid_set $test_sets"
@@ -530,6 +688,7 @@ or give --align_set one of: $valid_set $test_sets"
     while read -r name _ _; do
         [ -n "$name" ] || continue
         selected "$name" || continue
+        work_on "$expdir/$name" wait
         dir=$expdir/$name
         [ -e "$dir/.done" ] || { log "skip $name: not trained"; continue; }
         skip_results_only "$name" && continue
@@ -541,6 +700,7 @@ fi
 # ---- stage 14: results table ------------------------------------------------------------------------------------
 if want 14; then
     stage_header 14 "results table"
+    work_on RESULTS.md wait
     bases=$teacher_name
     for config in $student_configs; do bases+=" $(system_name "$config")"; done
     read -r first_config _ <<< "$student_configs"
@@ -556,7 +716,9 @@ fi
 pack_system() {
     local name=$1 dir=$expdir/$1 zip=$expdir/$1/packed/$1.zip
     export_system "$name"
-    if [ -e "$zip" ] && [ "$zip" -nt "$dir/export/model.pth" ]; then log "skip $zip: done"; return 0; fi
+    if [ -e "$zip" ] && [ "$zip" -nt "$dir/export/model.pth" ] && whole "$zip" "packing it again"; then
+        log "skip $zip: done"; return 0
+    fi
     $python -m ctc_kd.bin.pack_model "$dir/export" "$zip" > "$dir/pack.log" 2>&1 \
         || die "packing $dir/export failed: see $dir/pack.log"
     log "packed $zip"
@@ -567,6 +729,7 @@ if want 15; then
     stage_header 15 "export: plain ESPnet models packed as zips"
     for name in $(all_systems); do
         selected "$name" || [ "$name" = "$teacher_name" ] || continue
+        work_on "$expdir/$name" wait
         dir=$expdir/$name
         [ -e "$dir/.done" ] || continue
         skip_results_only "$name" && continue

@@ -61,7 +61,19 @@ download_into() {
     local dest=$1 what=$2 url=$3
     shift 3
     log "downloading $what into $dest"
-    python -m ctc_kd.data.download --url "$url" "$@" --dest "$dest" --extract
+    python -m ctc_kd.data.download --url "$url" "$@" --dest "$dest" --extract && return 0
+    echo "$0: ERROR: no $what corpus in '$dest', and downloading it failed (above): if the corpus is on this machine, \
+set $(db_variable "$dest") in db.sh (or the environment) to the folder holding it" >&2
+    exit 1
+}
+
+# The db.sh variable whose value is the folder $1 (how the recipe was told where its corpus is).
+db_variable() {
+    local name
+    for name in $(sed -n 's/^ *\([A-Z][A-Z0-9_]*\)=.*/\1/p' db.sh | sort -u); do
+        [ "${!name:-}" = "$1" ] && { echo "$name"; return; }
+    done
+    echo "the corpus variable"
 }
 
 # Writes data/<set> of each set in $sets with `python -m ctc_kd.data.corpora.$2` and the other arguments; $1 names
