@@ -600,7 +600,12 @@ if want 10; then
         model=$($python -m ctc_kd.bin.experiment_info get "$config" model)
         # before asking for the teacher and the parent, which a finished run no longer needs (a clone lacks them);
         # the teacher's weights are compared when they are here
-        skip_trained "$name" "$config" "$seed" $([ "$model" = kd_student ] && known_teacher) && continue
+        teacher_setting=()  # a KD student's teacher weights, compared when they are here
+        if [ "$model" = kd_student ]; then
+            teacher=$(known_teacher)
+            [ -z "$teacher" ] || teacher_setting=("$teacher")
+        fi
+        skip_trained "$name" "$config" "$seed" "${teacher_setting[@]}" && continue
         extra=()
         if [ "$model" = kd_student ]; then
             teacher_ready  # only KD students need it: the student alone and SKD train without a teacher

@@ -70,9 +70,9 @@ set $(db_variable "$dest") in db.sh (or the environment) to the folder holding i
 # The db.sh variable whose value is the folder $1 (how the recipe was told where its corpus is).
 db_variable() {
     local name
-    for name in $(sed -n 's/^ *\([A-Z][A-Z0-9_]*\)=.*/\1/p' db.sh | sort -u); do
+    while read -r name; do
         [ "${!name:-}" = "$1" ] && { echo "$name"; return; }
-    done
+    done < <(sed -n 's/^ *\([A-Z][A-Z0-9_]*\)=.*/\1/p' db.sh | sort -u)
     echo "the corpus variable"
 }
 
