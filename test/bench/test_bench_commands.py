@@ -23,8 +23,9 @@ def test_losses_benchmark_and_report(tmp_path):
     assert "Command: `python -m bench.losses" in text
 
 
-def test_grad_share_benchmark_and_report(tmp_path):
+def test_grad_share_benchmark_and_report(tmp_path, corpora, monkeypatch):
     """One batch: the utterance scale is the frame scale times that batch's valid frames per utterance, exactly."""
+    monkeypatch.setenv("CATHY", str(corpora))  # the recordings committed with the tests, not the full corpus
     results = tmp_path / "results"
     grad_share.main(["--batches", "1", "--batch_size", "2", "--stats_utterances", "4", "--out",
                      str(results / "grad_share.json"), "--workdir", str(tmp_path / "work")])
