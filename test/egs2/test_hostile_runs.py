@@ -17,10 +17,10 @@ STUDENT = ("--student_configs", "conf/train_student_alone.yaml")
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory, shared_data):
+def trained(tmp_path_factory, corpora):
     """A yesno sandbox with its teacher and the student alone trained (stages 1-10), made once for this file."""
     sandbox = make_sandbox("yesno", tmp_path_factory.mktemp("trained"))
-    env = {"YESNO": str(shared_data / "yesno")}
+    env = {"YESNO": str(corpora / "yesno")}
     run_recipe(sandbox, "--stop_stage", "10", *STUDENT, env=env)
     return sandbox, env
 
@@ -137,10 +137,10 @@ def test_changed_data_options_are_refused_by_finished_stages(yesno):
     assert "skip dump/raw/train: done (fs=16000 min_sec=0.5 max_sec=15)" in out
 
 
-def test_multi_node_without_a_cluster_launcher_is_refused_up_front(sandbox_factory, shared_data):
+def test_multi_node_without_a_cluster_launcher_is_refused_up_front(sandbox_factory, corpora):
     sandbox = sandbox_factory("yesno")
     result = run_recipe(sandbox, "--stage", "10", "--stop_stage", "10", "--num_nodes", "2",
-                        env={"YESNO": str(shared_data / "yesno")}, check=False)
+                        env={"YESNO": str(corpora / "yesno")}, check=False)
     assert result.returncode != 0 and "mpirun: command not found" not in result.stdout + result.stderr
     assert "--num_nodes 2: ESPnet's launcher starts the other nodes through slurm" in result.stdout
     assert "cuda_cmd in cmd.sh is 'run_local.sh'" in result.stdout and "slurm.pl --config conf/slurm.conf" in result.stdout
