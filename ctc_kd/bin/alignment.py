@@ -27,7 +27,7 @@ import torch
 
 from ctc_kd.analysis.spike_timing import AlignmentTotals, SpikeOffsets, spike_offsets
 from ctc_kd.bin.decode import audio_lengths, model_files, model_sample_rate, read_audio
-from ctc_kd.data.cli import run
+from ctc_kd.cli import run
 from ctc_kd.inference.device import inference_device
 from ctc_kd.data.datadir import atomic_path, read_kv
 

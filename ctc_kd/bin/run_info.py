@@ -13,7 +13,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from ctc_kd.data.cli import setup_logging
+from ctc_kd.cli import setup_logging
 
 log = logging.getLogger(__name__)
 

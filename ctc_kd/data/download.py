@@ -16,7 +16,7 @@ import zlib
 from pathlib import Path
 from typing import Iterable, Optional
 
-from ctc_kd.data.cli import setup_logging
+from ctc_kd.cli import setup_logging
 
 CHUNK = 1 << 20  # bytes read per socket call
 ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar", ".zip")

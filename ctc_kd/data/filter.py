@@ -9,7 +9,7 @@ from typing import Dict, List, Optional
 
 import soundfile as sf
 
-from ctc_kd.data.cli import run
+from ctc_kd.cli import run
 from ctc_kd.data.datadir import DataDir, DataDirError, PathLike, restrict
 
 log = logging.getLogger(__name__)

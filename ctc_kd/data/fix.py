@@ -9,7 +9,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
-from ctc_kd.data.cli import run
+from ctc_kd.cli import run
 from ctc_kd.data.datadir import ALL_FILES, DataDir, DataDirError, PathLike, restrict, spk2utt_to_utt2spk
 
 log = logging.getLogger(__name__)

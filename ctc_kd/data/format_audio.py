@@ -24,7 +24,7 @@ from typing import Dict, List, Optional, Tuple
 import numpy as np
 import soundfile as sf
 
-from ctc_kd.data.cli import run
+from ctc_kd.cli import run
 from ctc_kd.data.datadir import DataDir, DataDirError, PathLike, atomic_path, parse_segments, restrict, write_kv
 from ctc_kd.data.validate import validate_data_dir
 

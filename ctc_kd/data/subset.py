@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional
 
-from ctc_kd.data.cli import run
+from ctc_kd.cli import run
 from ctc_kd.data.datadir import DataDir, DataDirError, PathLike, read_list, restrict
 
 log = logging.getLogger(__name__)

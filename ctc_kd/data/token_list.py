@@ -18,7 +18,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Iterable, List, Optional, Sequence
 
-from ctc_kd.data.cli import run
+from ctc_kd.cli import run
 from ctc_kd.data.datadir import DataDirError, PathLike, read_kv, write_lines
 
 log = logging.getLogger(__name__)

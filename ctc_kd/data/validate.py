@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
-from ctc_kd.data.cli import run
+from ctc_kd.cli import run
 from ctc_kd.data.datadir import ALL_FILES, REQUIRED_FILES, DataDirError, PathLike, utt2spk_to_spk2utt
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from ctc_kd.data.cli import run
+from ctc_kd.cli import run
 from ctc_kd.data.corpora.common import (CorpusError, DataSet, abspath, audio_duration, base_parser, locate,
                                         write_set)
 

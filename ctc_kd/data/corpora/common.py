@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, Iterable, Optional
 
-from ctc_kd.data.cli import run
+from ctc_kd.cli import run
 from ctc_kd.data.datadir import DataDir
 from ctc_kd.data.validate import validate_data_dir
 

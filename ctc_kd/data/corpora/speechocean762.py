@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
-from ctc_kd.data.cli import run
+from ctc_kd.cli import run
 from ctc_kd.data.corpora.common import CorpusError, DataSet, abspath, base_parser, locate, write_set
 
 log = logging.getLogger(__name__)

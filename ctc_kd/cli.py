@@ -1,4 +1,4 @@
-"""Command-line plumbing shared by the data tools: the project's log format and clean exits on bad input."""
+"""Command-line plumbing of every ctc_kd tool: the project's log format and clean exits on bad input."""
 from __future__ import annotations
 
 import logging
