@@ -47,7 +47,7 @@ def feature_stats(frontend, paths, out: Path) -> Path:
 
 def models(args, work: Path):
     """The trained teacher and the freshly initialised student, on the teacher's tokens and one set of statistics."""
-    from ctc_kd.bin.experiment_info import best_checkpoint
+    from ctc_kd.experiment.layout import best_checkpoint
     from ctc_kd.teacher import load_teacher
     from espnet2.asr.frontend.default import DefaultFrontend
 

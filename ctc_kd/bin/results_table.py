@@ -30,7 +30,7 @@ import yaml
 
 from ctc_kd.analysis.curves import plot_valid_curves
 from ctc_kd.analysis.spike_timing import NEAR_FRAMES
-from ctc_kd.bin.experiment_info import EXTERNAL_CHECKPOINT
+from ctc_kd.experiment.layout import EXTERNAL_CHECKPOINT
 from ctc_kd.bin.run_info import TrainLog, count_parameters, environment, read_train_log
 from ctc_kd.cli import run
 from ctc_kd.init.origin import initialised_from, pruned_blocks
