@@ -27,6 +27,8 @@ LAYERS: List[Tuple[str, ...]] = [
     ("ctc_kd.init", "ctc_kd.cache.writer", "ctc_kd.cache.layers", "ctc_kd.inference"),
     # the ESPnet task that builds a model from a config
     ("ctc_kd.tasks",),
+    # what reads a recipe's finished runs: the results table
+    ("ctc_kd.results",),
     # the command-line tools the recipes call
     ("ctc_kd.bin",),
 ]

@@ -35,7 +35,7 @@ import numpy as np
 import torch
 import yaml
 
-from ctc_kd.bin.run_info import count_parameters
+from ctc_kd.models.param_count import count_parameters
 from ctc_kd.cli import run
 from ctc_kd.inference.device import inference_device
 from ctc_kd.data.datadir import DataDirError, atomic_path, read_kv, write_kv
