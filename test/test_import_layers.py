@@ -23,8 +23,9 @@ LAYERS: List[Tuple[str, ...]] = [
     # the ESPnet models that train students, and the KD-term registry
     ("ctc_kd.models",),
     # what uses a model or its KD terms: student initialisation, writing the cache and choosing its layers, greedy
-    # decoding
-    ("ctc_kd.init", "ctc_kd.cache.writer", "ctc_kd.cache.layers", "ctc_kd.inference"),
+    # decoding, decoding data dirs, the spike-timing comparison
+    ("ctc_kd.init", "ctc_kd.cache.writer", "ctc_kd.cache.layers", "ctc_kd.inference", "ctc_kd.decoding",
+     "ctc_kd.alignment"),
     # the ESPnet task that builds a model from a config
     ("ctc_kd.tasks",),
     # what reads a recipe's finished runs: the results table
