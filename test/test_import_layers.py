@@ -1,4 +1,5 @@
-"""Imports in ctc_kd run one way, from a higher layer to a lower one, so each layer can change without its users'.
+"""Imports in ctc_kd run one way, from a higher layer to a lower one, so each layer can change without its users'; and
+no entry point in bin/ imports another.
 
 Every `import` of the package is read with `ast`, the lazy ones inside functions too. A module may import its own
 layer or any lower one; importing a module also runs its packages' `__init__`, so those count as imported too.
@@ -119,3 +120,12 @@ def test_a_module_outside_the_layers_is_an_error():
 def test_imports_go_down_the_layers(path):
     upward = upward_imports(path.read_text(), module_name(path), is_package=path.name == "__init__.py")
     assert not upward, f"{path}: move the shared piece down to the lower layer:\n" + "\n".join(upward)
+
+
+@pytest.mark.parametrize("path", sorted((PACKAGE / "bin").glob("*.py")), ids=lambda p: p.name)
+def test_an_entry_point_imports_no_other_entry_point(path):
+    """bin/ holds thin entry points: what two of them share lives in a library module below."""
+    own = module_name(path)
+    others = sorted({target for line, target in imported_modules(path.read_text(), "ctc_kd.bin")
+                     if target.startswith("ctc_kd.bin.") and target != own})
+    assert not others, f"{path} imports {', '.join(others)}: move the shared piece into a library module"
