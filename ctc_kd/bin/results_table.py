@@ -47,13 +47,20 @@ def get_parser() -> argparse.ArgumentParser:
     parser.add_argument("--title", default="Results", help="the title of RESULTS.md")
     parser.add_argument("--command", action="append", default=None,
                         help="the command line(s) that produced the experiments (repeatable)")
-    parser.add_argument("--seeds-grouping", "--seeds_grouping", action=argparse.BooleanOptionalAction, default=True,
-                        help="one row per system over its _seed<k> runs (default); --no-seeds-grouping: a row per run")
+    parser.add_argument("--seeds_grouping", type=true_or_false, default=True,
+                        help="true: one row per system over its _seed<k> runs (default); false: a row per run")
     parser.add_argument("--reading", default=None,
                         help="a Markdown file with the reading of the results, included as the Reading section")
     parser.add_argument("--out", default="RESULTS.md", help="the Markdown file to write")
     parser.add_argument("--json", default=None, help="the JSON file with all numbers (default <exp_dir>/results.json)")
     return parser
+
+
+def true_or_false(value: str) -> bool:
+    """A yes/no option as ESPnet spells it: true or false."""
+    if value not in ("true", "false"):
+        raise argparse.ArgumentTypeError(f"true or false, not '{value}'")
+    return value == "true"
 
 
 def words(values: Sequence[str]) -> List[str]:

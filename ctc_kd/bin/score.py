@@ -26,20 +26,20 @@ def get_parser() -> argparse.ArgumentParser:
     parser.add_argument("--ref", required=True, help="reference Kaldi text, e.g. data/test/text")
     parser.add_argument("--hyp", required=True, help="hypothesis Kaldi text, e.g. exp/<model>/decode_test/text")
     parser.add_argument("--unit", choices=UNITS, default="word", help="word (WER), char (CER) or token (TER)")
-    parser.add_argument("--out-dir", required=True)
+    parser.add_argument("--out_dir", required=True)
     parser.add_argument("--utt2spk", default=None,
                         help="speakers for the per-speaker rows (default: utt2spk beside --ref, if there)")
-    parser.add_argument("--remove-space", action="store_true", help="char unit: ignore spaces (e.g. Mandarin CER)")
-    parser.add_argument("--ignore-case", action="store_true", help="compare case-insensitively")
-    parser.add_argument("--bpe-model", default=None, help="token unit: sentencepiece model splitting the texts")
-    parser.add_argument("--token-list", default=None, help="token unit: tokens.txt; other tokens become <unk>")
+    parser.add_argument("--remove_space", action="store_true", help="char unit: ignore spaces (e.g. Mandarin CER)")
+    parser.add_argument("--ignore_case", action="store_true", help="compare case-insensitively")
+    parser.add_argument("--bpemodel", default=None, help="token unit: sentencepiece model splitting the texts")
+    parser.add_argument("--token_list", default=None, help="token unit: tokens.txt; other tokens become <unk>")
     return parser
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = get_parser().parse_args(argv)
     return run(lambda: score_files(args.ref, args.hyp, args.unit, args.out_dir, args.utt2spk, args.remove_space,
-                                   args.ignore_case, args.bpe_model, args.token_list) and 0)
+                                   args.ignore_case, args.bpemodel, args.token_list) and 0)
 
 
 if __name__ == "__main__":

@@ -117,8 +117,8 @@ def get_parser() -> argparse.ArgumentParser:
         "(originals copied to DIR/.backup/).",
     )
     parser.add_argument("data_dir")
-    parser.add_argument("--out-dir", default=None, help="write the fixed dir here instead of in place")
-    parser.add_argument("--no-backup", action="store_true", help="do not copy the originals to DIR/.backup/")
+    parser.add_argument("--out_dir", default=None, help="write the fixed dir here instead of in place")
+    parser.add_argument("--no_backup", action="store_true", help="do not copy the originals to DIR/.backup/")
     return parser
 
 

@@ -23,7 +23,7 @@ def make_tokenizer(unit: str, remove_space: bool = False, ignore_case: bool = Fa
     sp = None
     if bpe_model is not None:
         if unit != "token":
-            raise DataDirError("--bpe-model goes with --unit token")
+            raise DataDirError("--bpemodel goes with --unit token")
         import sentencepiece as spm
 
         if not Path(bpe_model).is_file():

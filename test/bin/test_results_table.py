@@ -269,7 +269,7 @@ def test_without_seed_grouping_and_with_partial_seeds(tmp_path, monkeypatch):
     assert kd["dev rel. red. (%)"] == "18.2"  # (11 - 9) / 11
     assert (tmp_path / "out" / "r.json").is_file() and not (exp / "results.json").exists()
 
-    assert main(args + ["--no-seeds-grouping"]) == 0
+    assert main(args + ["--seeds_grouping", "false"]) == 0
     rows = table((tmp_path / "out" / "R.md").read_text(), "CER (%)")
     assert list(rows) == ["student_alone_seed1", "student_alone_seed2", "kd_seed1", "kd_seed2"]
     assert rows["student_alone_seed1"]["dev rel. red. (%)"] == "—"

@@ -13,7 +13,7 @@ def test_result_txt_layout_and_json(tmp_path, caplog):
     (tmp_path / "utt2spk").write_text("s1-u1 s1\ns1-u2 s1\ns2-u3 s2\n")
     with caplog.at_level(logging.INFO):
         assert main(["--ref", str(tmp_path / "ref"), "--hyp", str(tmp_path / "hyp"), "--unit", "word",
-                     "--out-dir", str(tmp_path / "score")]) == 0
+                     "--out_dir", str(tmp_path / "score")]) == 0
     assert "WER 42.86% [3 / 7: 1 sub, 1 del, 1 ins]" in caplog.text
     lines = (tmp_path / "score" / "result.txt").read_text().split("\n")
     table = [ln for ln in lines if ln.startswith("| ") and "WER (word)" not in ln]
@@ -46,6 +46,6 @@ def test_result_txt_layout_and_json(tmp_path, caplog):
 def test_cli_unknown_hypothesis_is_an_error(tmp_path, caplog):
     (tmp_path / "ref").write_text("u1 a\n")
     (tmp_path / "hyp").write_text("u1 a\nu9 b\n")
-    assert main(["--ref", str(tmp_path / "ref"), "--hyp", str(tmp_path / "hyp"), "--out-dir", str(tmp_path / "o")]) == 1
+    assert main(["--ref", str(tmp_path / "ref"), "--hyp", str(tmp_path / "hyp"), "--out_dir", str(tmp_path / "o")]) == 1
     assert f"{tmp_path / 'hyp'}: 1 utterances are not in {tmp_path / 'ref'} (e.g. u9)" in caplog.text
     assert not (tmp_path / "o").exists()
