@@ -30,7 +30,7 @@ class Model:
 
 
 def load_model(model_dir: str, tmp: Path, device: str) -> Model:
-    """Load an export as ctc_kd.bin.decode does for --model_dir (side files relocated, weights loaded strictly)."""
+    """Load an export as decoding does (side files relocated, weights loaded strictly)."""
     from ctc_kd.inference.greedy import GreedyCTCDecoder, load_plain_model
 
     tmp.mkdir(parents=True)
