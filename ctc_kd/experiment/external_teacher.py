@@ -1,5 +1,4 @@
-"""Make exp/<teacher> of a teacher trained elsewhere (--teacher_model): its config with its own feature statistics,
-a link to its weights, its token list checked against this recipe's, and never over a different teacher."""
+"""A teacher trained elsewhere made exp/<teacher>, with its own statistics and this recipe's tokens, over no other."""
 import shutil
 from pathlib import Path
 from typing import List, Optional

@@ -1,5 +1,4 @@
-"""What made a training (config, seed, token list, statistics, teacher, parent), kept in exp/<run>/made_by.json, so
-that a re-run with other settings is refused with the differing keys instead of skipping or resuming a different run."""
+"""What made a training, kept in made_by.json, so that a re-run with other settings is refused, not resumed."""
 import hashlib
 import json
 from pathlib import Path

@@ -1,5 +1,4 @@
-"""One run of the results table: what exp/<run> holds (config, train.log, #params, scores, spike timing), each missing
-piece noted with the file it should have come from."""
+"""One run of the results table as exp/<run> holds it, each missing piece noted with the file it should come from."""
 import json
 import logging
 from dataclasses import dataclass, field

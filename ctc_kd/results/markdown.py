@@ -1,5 +1,4 @@
-"""The tables of RESULTS.md (error rates, spike timing, validation curves, per run) with their footnotes and legends,
-and the same numbers for results.json."""
+"""The tables of RESULTS.md with their footnotes and legends, and the same numbers for results.json."""
 import shutil
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence

@@ -1,5 +1,4 @@
-"""Score hypothesis transcripts against references: per utterance, per speaker and in total; the Kaldi-file tool's
-body, writing result.txt and score.json."""
+"""Score hypotheses against references, as texts or as Kaldi text files (writing result.txt and score.json)."""
 import logging
 from pathlib import Path
 from typing import Mapping, Optional, Sequence

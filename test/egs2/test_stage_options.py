@@ -1,5 +1,4 @@
-"""Options of the stage script and of local/data.sh: --a-b is taken for --a_b (as ESPnet's parse_options takes it),
-an unknown one is named as given. Seconds: no stage runs."""
+"""asr_kd.sh and local/data.sh take --a-b for --a_b, as ESPnet's parse_options does; no stage runs: seconds."""
 import subprocess
 from pathlib import Path
 

@@ -1,5 +1,4 @@
-"""#Params counts trained weights only: normalisation statistics, batch-norm running statistics and the mel
-filterbank are left out."""
+"""#Params counts trained weights only, not normalisation or batch-norm statistics nor the mel filterbank."""
 import torch
 from exp_trees import params_of, state_dict
 

@@ -1,5 +1,4 @@
-"""train.log read as ESPnet writes it: time spans, validation numbers, the end, and the train.<n>.log that ESPnet's
-launcher (multi-process) leaves at every start of a resumed run."""
+"""train.log as ESPnet writes it, with the train.<n>.log its launcher leaves at each start of a resumed run."""
 import pytest
 from exp_trees import train_log_lines
 
