@@ -2,7 +2,9 @@
 import subprocess
 from pathlib import Path
 
-from conftest import REPO, run_recipe
+from conftest import run_recipe
+
+UTILS = Path(__file__).resolve().parents[2] / "egs2" / "TEMPLATE" / "asr1" / "utils"
 
 
 def test_a_dashed_option_sets_the_underscored_one(sandbox_factory):
@@ -18,9 +20,8 @@ def test_a_dashed_option_sets_the_underscored_one(sandbox_factory):
 
 def parse_data_options(*args: str) -> subprocess.CompletedProcess:
     """local/data.sh's option parsing alone: the variables it sets, printed."""
-    script = (f'usage=usage; download=true; force=false; test_minutes=10; . "{Path(REPO, "egs2/TEMPLATE/asr1/utils")}'
-              '/data_prep_lib.sh"; parse_data_options "--download --force --test_minutes" "$@"; '
-              'echo "$download $force $test_minutes"')
+    script = (f'usage=usage; download=true; force=false; test_minutes=10; . "{UTILS}/data_prep_lib.sh"; '
+              'parse_data_options "--download --force --test_minutes" "$@"; echo "$download $force $test_minutes"')
     return subprocess.run(["bash", "-c", script, "data.sh", *args], capture_output=True, text=True, timeout=30)
 
 
