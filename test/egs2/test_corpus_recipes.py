@@ -73,7 +73,7 @@ RECIPES = {
                         ["--nbpe", "60", "--speed_perturb_factors", ""]),
     "speechocean762": (speechocean762_tree, ["dev", "test"],
                        ["--nbpe", "60", "--speed_perturb_factors", "", "--seeds", "1",
-                        "--local_data_opts", "--dev-speakers {corpus}/dev_speakers"]),
+                        "--local_data_opts", "--dev_speakers {corpus}/dev_speakers"]),
 }
 
 

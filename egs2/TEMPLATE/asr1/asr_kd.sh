@@ -59,7 +59,7 @@ python=python
 help_message=$(sed -n '/^# ---- options/,/^# ---- parse/p' "$0" | sed '1d;$d' | sed 's/^\([a-z_0-9]*\)=\(.*\)/  --\1 \2/')
 usage() {
     cat <<EOF
-Usage: $0 [--option value] ...
+Usage: $0 [--option value] ...   (--option-name is taken for --option_name, as in ESPnet's scripts)
 The stages: 1 data, 2 speed perturbation, 3 audio formatting, 4 filtering, 5 token list, 6 feature statistics,
 7 teacher training, 8 teacher decoding and scoring, 9 teacher-output cache (--teacher_mode cached), 10 student trainings,
 11 decoding, 12 scoring, 13 alignment analysis (spike timing vs the teacher), 14 results table (RESULTS.md),
@@ -74,6 +74,7 @@ while [ $# -gt 0 ]; do
         --help|-h) usage; exit 0 ;;
         --*)
             name=${1#--}
+            name=${name//-/_}  # --a-b is --a_b
             if ! declare -p "$name" >/dev/null 2>&1 || ! grep -q "^${name}=" "$0"; then
                 echo "$0: unknown option $1 (see --help)" >&2; exit 2
             fi
@@ -394,9 +395,9 @@ score_system() {
         for unit in cer wer $( [ "$token_type" = bpe ] && echo ter ); do
             local unit_args=(--unit "${unit/cer/char}")
             [ "$unit" = wer ] && unit_args=(--unit word)
-            [ "$unit" = ter ] && unit_args=(--unit token --token-list "$token_list" --bpe-model "$bpemodel")
+            [ "$unit" = ter ] && unit_args=(--unit token --token_list "$token_list" --bpemodel "$bpemodel")
             $python -m ctc_kd.bin.score --ref "$data_feats/$set/text" --hyp "$out/text" "${unit_args[@]}" \
-                --utt2spk "$data_feats/$set/utt2spk" --out-dir "$out/score_$unit" > "$out/score_$unit.log" 2>&1 \
+                --utt2spk "$data_feats/$set/utt2spk" --out_dir "$out/score_$unit" > "$out/score_$unit.log" 2>&1 \
                 || die "scoring $out failed: see $out/score_$unit.log"
         done
         log "scored $out: CER $(json_err "$out/score_cer/score.json")%, WER $(json_err "$out/score_wer/score.json")%"
@@ -442,7 +443,7 @@ if want 3; then
         out=$data_feats/org/$set
         params="fs=$fs audio_format=$audio_format"
         done_with "$out" "$params" && continue
-        $python -m ctc_kd.data.format_audio --fs "$fs" --nj "$nj" --audio-format "$audio_format" "data/$set" "$out"
+        $python -m ctc_kd.data.format_audio --fs "$fs" --nj "$nj" --audio_format "$audio_format" "data/$set" "$out"
         mark_done "$out" "$params"
     done
 fi
@@ -455,7 +456,7 @@ if want 4; then
         out=$data_feats/$set
         params="fs=$fs min_sec=$min_sec max_sec=$max_sec"
         done_with "$out" "$params" && continue
-        $python -m ctc_kd.data.filter --fs "$fs" --min-sec "$min_sec" --max-sec "$max_sec" "$data_feats/org/$set" "$out"
+        $python -m ctc_kd.data.filter --fs "$fs" --min_sec "$min_sec" --max_sec "$max_sec" "$data_feats/org/$set" "$out"
         mark_done "$out" "$params"
     done
     for set in $test_sets; do  # test sets are scored whole: linked, not filtered
@@ -471,8 +472,8 @@ if want 5; then
     if [ -e "$token_list" ]; then
         log "skip $token_list: exists (delete $token_dir to rebuild; every model depends on it)"
     else
-        $python -m ctc_kd.data.token_list --unit "$token_type" --text "$data_feats/$train_sp/text" --out-dir "$token_dir" \
-            --vocab-size "$nbpe" --bpe-model-type "$bpe_model_type"
+        $python -m ctc_kd.data.token_list --unit "$token_type" --text "$data_feats/$train_sp/text" --out_dir "$token_dir" \
+            --vocab_size "$nbpe" --bpe_model_type "$bpe_model_type"
     fi
 fi
 
