@@ -14,7 +14,8 @@ set -euo pipefail
 stage=1                 # first stage to run
 stop_stage=15           # last stage to run
 ngpu=0                  # GPUs per node (0: CPU); > 1 or num_nodes > 1 trains through espnet2.bin.launch
-num_nodes=1             # nodes for multi-node training (cuda_cmd in cmd.sh must then be a cluster launcher)
+num_nodes=1             # nodes for multi-node training (through slurm: --cmd_backend slurm)
+cmd_backend=""          # where jobs run: local (this machine) or slurm (sbatch/srun); default: cmd.sh's (local)
 nj=2                    # parallel jobs: audio formatting, statistics, stages 10-13 and 15 (trainings: CPU only)
 dumpdir=dump            # formatted audio
 expdir=exp              # models, decodings, scores
@@ -152,20 +153,17 @@ case $skd_init in scratch|teacher) ;; *) die "--skd_init must be scratch or teac
 teacher_train_config=$teacher_dir/config.yaml
 teacher_checkpoint=""  # known after stage 7: the best checkpoint by the config's criterion
 
-# ESPnet's launcher reaches the other nodes only through slurm (cuda_cmd=slurm.pl ...) or mpirun with mpi4py: refuse
-# a multi-node training up front that would end in "mpirun: command not found".
+# ESPnet's launcher reaches the other nodes through slurm (cmd_backend=slurm, whose cuda_cmd is slurm.pl) or mpirun with
+# mpi4py: refuse a multi-node training up front that would end in "mpirun: command not found".
 check_multi_node() {
     [ "$num_nodes" -gt 1 ] || return 0
-    local launcher
-    launcher=$(basename "${cuda_cmd%% *}")
-    [ "$launcher" = slurm.pl ] && return 0
-    if [ "$launcher" != run.pl ] && command -v mpirun > /dev/null && $python -c 'import mpi4py' 2> /dev/null; then
-        return 0
-    fi
+    [ "$(basename "${cuda_cmd%% *}")" = slurm.pl ] && return 0
+    command -v mpirun > /dev/null && $python -c 'import mpi4py' 2> /dev/null && return 0
     die "--num_nodes $num_nodes: ESPnet's launcher starts the other nodes through slurm or through mpirun with mpi4py, \
-but cuda_cmd in cmd.sh is '$cuda_cmd' and $(command -v mpirun > /dev/null && echo 'mpi4py is not installed' \
-|| echo 'mpirun is not installed'): on a slurm cluster set cuda_cmd=\"slurm.pl --config conf/slurm.conf\" in cmd.sh \
-(or install MPI and mpi4py), or train on this node alone (--num_nodes 1 --ngpu <GPUs here>)"
+but cmd_backend is '$cmd_backend' (cuda_cmd '$cuda_cmd' in cmd.sh) and $(command -v mpirun > /dev/null \
+&& echo 'mpi4py is not installed' || echo 'mpirun is not installed'): on a slurm cluster run with --cmd_backend slurm \
+(or set cmd_backend=slurm in cmd.sh), or install MPI and mpi4py, or train on this node alone (--num_nodes 1 --ngpu \
+<GPUs here>)"
 }
 if want 7 || want 10; then check_multi_node; fi
 
