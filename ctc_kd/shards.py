@@ -44,7 +44,7 @@ def shard_dir(out_dir, shard: int, num_shards: int) -> Path:
 def log_of(shard_log: Optional[str], shard: int) -> str:
     """Shard K's log from the pattern the launcher was given, or a hint when the caller did not say."""
     if not shard_log:
-        return "the log its job wrote (see the launcher's JOB=1:N log name)"
+        return "its job's log"
     return shard_log.replace(JOB, str(shard))
 
 
@@ -60,16 +60,24 @@ def write_record(out_dir, shard: int, num_shards: int, settings: Dict, results: 
     return path
 
 
+def finished(out_dir, num_shards: int, output: str, shard_log: Optional[str] = None) -> List[Path]:
+    """Each shard's `output` file (the one it writes last), in shard order; refused while one is missing."""
+    if num_shards < 1:
+        raise ShardError(f"--num_shards must be at least 1, got {num_shards}")
+    paths = [shard_dir(out_dir, shard, num_shards) / output for shard in range(1, num_shards + 1)]
+    missing = [f"shard {shard} (no {path}; see {log_of(shard_log, shard)})"
+               for shard, path in enumerate(paths, start=1) if not path.is_file()]
+    if missing:
+        raise ShardError(f"cannot merge {out_dir}: {len(missing)} of {num_shards} shards did not finish: "
+                         + "; ".join(missing) + f". Run the missing shards again (--num_shards {num_shards}), then "
+                         "merge")
+    return paths
+
+
 def read_records(out_dir, num_shards: int, settings: Dict, shard_log: Optional[str] = None) -> List[Dict]:
     """Every shard's results, in shard order; refused while a shard has no record or one of other settings."""
-    if num_shards < 1:
-        raise ShardError(f"--merge_shards must be at least 1, got {num_shards}")
-    missing, results = [], []
-    for shard in range(1, num_shards + 1):
-        path = shard_dir(out_dir, shard, num_shards) / RECORD
-        if not path.is_file():
-            missing.append(f"shard {shard} (no {path}; see {log_of(shard_log, shard)})")
-            continue
+    results = []
+    for shard, path in enumerate(finished(out_dir, num_shards, RECORD, shard_log), start=1):
         record = json.loads(path.read_text(encoding="utf-8"))
         changed = sorted(k for k in set(settings) | set(record["settings"])
                          if record["settings"].get(k) != settings.get(k))
@@ -79,8 +87,4 @@ def read_records(out_dir, num_shards: int, settings: Dict, shard_log: Optional[s
             raise ShardError(f"{path} was written by a run with {then}, not {now}: run shard {shard} of {num_shards} "
                              f"again with these settings (or delete {Path(out_dir) / f'split{num_shards}'})")
         results.append(record["results"])
-    if missing:
-        raise ShardError(f"cannot merge {out_dir}: {len(missing)} of {num_shards} shards did not finish: "
-                         + "; ".join(missing) + ". Run the missing shards again (--shard K --num_shards "
-                         f"{num_shards}), then merge")
     return results
