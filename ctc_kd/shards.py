@@ -20,6 +20,15 @@ class ShardError(ValueError):
     """A shard option or a shard set that cannot be merged; the message names the file and the fix."""
 
 
+def add_options(parser, shard_help: str, merged: str) -> None:
+    """The sharding options of a tool: --shard K --num_shards N runs one job, --merge_shards N joins them."""
+    parser.add_argument("--shard", type=int, default=None, metavar="K", help=shard_help)
+    parser.add_argument("--num_shards", type=int, default=1, metavar="N", help="how many jobs share the work")
+    parser.add_argument("--merge_shards", type=int, default=None, metavar="N",
+                        help=f"{merged} from the N finished jobs (refused while one has not finished)")
+    parser.add_argument("--shard_log", default=None, help="the jobs' log name with JOB, named when one is missing")
+
+
 def check_shard(shard: int, num_shards: int) -> None:
     """Refuse a shard number outside 1..num_shards."""
     if num_shards < 1:
@@ -58,6 +67,12 @@ def write_record(out_dir, shard: int, num_shards: int, settings: Dict, results: 
         f.write(json.dumps(record, indent=2, sort_keys=True) + "\n")
     os.replace(tmp, path)
     return path
+
+
+def done(out_dir, shard: int, num_shards: int, settings: Dict) -> bool:
+    """Whether shard K has its record, written with these settings (a re-run then skips it)."""
+    path = shard_dir(out_dir, shard, num_shards) / RECORD
+    return path.is_file() and json.loads(path.read_text(encoding="utf-8"))["settings"] == settings
 
 
 def finished(out_dir, num_shards: int, output: str, shard_log: Optional[str] = None) -> List[Path]:

@@ -19,13 +19,11 @@ def get_parser() -> argparse.ArgumentParser:
     parser.add_argument("--nj", type=int, default=1, help="parallel processes")
     parser.add_argument("--ngpu", type=int, default=0, choices=(0, 1), help="1: run the teacher on the GPU")
     parser.add_argument("--shard_size", type=int, default=200, help="utterances per shard (the unit of resuming)")
-    parser.add_argument("--shard", type=int, default=None,
-                        help="job K of --num_shards (a launcher's JOB, e.g. one GPU each): writes the shards i with "
-                             "i %% N == K - 1 and leaves the cache to --merge_shards")
-    parser.add_argument("--num_shards", type=int, default=1, help="how many jobs write the cache")
-    parser.add_argument("--merge_shards", type=int, default=None, metavar="N",
-                        help="publish the cache the N jobs wrote (refused while one has not finished)")
-    parser.add_argument("--shard_log", default=None, help="the jobs' log name with JOB, named when one is missing")
+    from ctc_kd import shards
+
+    shards.add_options(parser, "job K of --num_shards (a launcher's JOB, e.g. one GPU each): writes the shards i "
+                       "(of --shard_size utterances) with i %% N == K - 1, and leaves the cache to --merge_shards",
+                       "publish the cache")
     return parser
 
 

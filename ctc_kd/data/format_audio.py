@@ -345,12 +345,8 @@ def get_parser() -> argparse.ArgumentParser:
                         "instead of stopping")
     parser.add_argument("--max-overshoot", type=float, default=0.0,
                         help="seconds a segment may end past its recording's end (cut at the end); more is an error")
-    parser.add_argument("--shard", type=int, default=None,
-                        help="format only shard K of --num_shards (a launcher's JOB), into OUT_DIR/split<N>/<K>")
-    parser.add_argument("--num_shards", type=int, default=1, help="how many shards the utterances are split into")
-    parser.add_argument("--merge_shards", type=int, default=None, metavar="N",
-                        help="write OUT_DIR's data files from its N finished shards (refused while one is missing)")
-    parser.add_argument("--shard_log", default=None, help="the shards' log name with JOB, named when one is missing")
+    shards.add_options(parser, "format only shard K of the utterances (a launcher's JOB), recorded in "
+                       "OUT_DIR/split<N>/<K>", "write OUT_DIR's data files")
     parser.add_argument("in_dir")
     parser.add_argument("out_dir")
     return parser
