@@ -20,7 +20,7 @@ from typing import List, Optional
 
 from ctc_kd import shards
 from ctc_kd.data.cli import run
-from ctc_kd.data.datadir import atomic_path, read_kv, write_kv
+from ctc_kd.data.datadir import atomic_path, read_kv, write_lines
 
 log = logging.getLogger(__name__)
 INFO = "decode_info.json"
@@ -57,8 +57,9 @@ def merge(data_dir: Path, output_dir: Path, num_shards: int, shard_log: Optional
         info = json.loads(path.read_text(encoding="utf-8"))
         check_shard(info, infos[0] if infos else info, path, data_dir, shard, num_shards)
         infos.append(info)
-        for name in HYPOTHESES:
-            hypotheses[name].update(read_kv(path.parent / name))
+        for name in HYPOTHESES:  # whole lines: a hypothesis may end in a space
+            lines = (path.parent / name).read_text(encoding="utf-8").splitlines()
+            hypotheses[name].update((line.split(" ", 1)[0], line) for line in lines)
     utterances = set(read_kv(data_dir / "wav.scp"))
     if set(hypotheses["text"]) != utterances:
         differ = sorted(utterances ^ set(hypotheses["text"]))
@@ -73,7 +74,7 @@ def merge(data_dir: Path, output_dir: Path, num_shards: int, shard_log: Optional
     if "frames" in info:
         info["blank_ratio"] = info["blank_frames"] / info["frames"] if info["frames"] else None
     for name in HYPOTHESES:
-        write_kv(output_dir / name, hypotheses[name])
+        write_lines(output_dir / name, (hypotheses[name][utt] for utt in sorted(hypotheses[name])))
     with atomic_path(output_dir / INFO) as tmp:
         tmp.write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
     log.info(f"{output_dir}: {len(utterances)} utterances of {num_shards} shards merged: RTF {info['rtf'] or 0:.4f}")

@@ -39,3 +39,22 @@ def test_two_shards_merge_into_the_one_job_decoding(data_dir, tmp_path, caplog):
         assert merged[key] == one[key], key
     assert abs(merged["audio_seconds"] - one["audio_seconds"]) < 1e-9 and merged["num_shards"] == 2
     assert merged["data_dir"] == str(data_dir) and merged["decode_seconds"] > 0
+
+
+def test_hypotheses_are_merged_line_for_line(tmp_path):
+    """A hypothesis may end in a space (a last <space> token) or be empty: each line is kept as the shard wrote it."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "wav.scp").write_text("a /a.wav\nb /b.wav\nc /c.wav\n")
+    info = {"decoder": "greedy", "model": str(tmp_path / "model.pth"), "num_utts": 1, "audio_seconds": 1.0,
+            "decode_seconds": 0.5, "read_seconds": 0.1}
+    for shard, lines in ((1, ["a YES NO "]), (2, ["b", "c NO"])):
+        out = tmp_path / "out" / "split2" / str(shard)
+        out.mkdir(parents=True)
+        for name in ("text", "token", "token_int"):
+            (out / name).write_text("".join(f"{line}\n" for line in lines))
+        (out / "decode_info.json").write_text(json.dumps(dict(info, data_dir=str(data / "split2" / str(shard)))))
+    assert merge(["--num_shards", "2", "--data_dir", str(data), "--output_dir", str(tmp_path / "out")]) == 0
+    assert (tmp_path / "out" / "text").read_text() == "a YES NO \nb\nc NO\n"
+    merged = json.loads((tmp_path / "out" / "decode_info.json").read_text())
+    assert (merged["num_utts"], merged["audio_seconds"], merged["rtf"]) == (2, 2.0, 0.5)

@@ -1,7 +1,6 @@
 """What a careless or unlucky user does to a finished yesno run (issue #15): each case is refused with the fix, or
 redone, and never silently reused or overwritten."""
 import json
-import shutil
 import subprocess
 import time
 
@@ -12,26 +11,18 @@ from conftest import make_sandbox, run_recipe
 
 from ctc_kd.complete_files import zip_problem
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("trained_yesno")]  # one worker trains it
 STUDENT = ("--student_configs", "conf/train_student_alone.yaml")
 
 
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory, corpora):
-    """A yesno sandbox with its teacher and the student alone trained (stages 1-10), made once for this file."""
-    sandbox = make_sandbox("yesno", tmp_path_factory.mktemp("trained"))
-    env = {"YESNO": str(corpora / "yesno")}
-    run_recipe(sandbox, "--stop_stage", "10", *STUDENT, env=env)
-    return sandbox, env
+@pytest.fixture
+def yesno(trained_yesno_copy):
+    return trained_yesno_copy
 
 
 @pytest.fixture
-def yesno(trained, tmp_path):
-    """A copy of the trained sandbox that a test may damage (its dump/ lists audio in the original by full path)."""
-    sandbox, env = trained
-    copy = tmp_path / "yesno" / "asr1"
-    shutil.copytree(sandbox, copy, symlinks=True)
-    return copy, env
+def trained(trained_yesno):
+    return trained_yesno
 
 
 def test_a_truncated_export_is_exported_again_before_packing(yesno):
