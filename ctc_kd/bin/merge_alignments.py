@@ -90,8 +90,10 @@ def merge(args: argparse.Namespace) -> dict:
             "seconds": sum(part["seconds"] for part in infos), "num_shards": args.num_shards}
     with atomic_path(out / RESULT) as path:
         path.write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
-    log.info(f"{out}: {summary['utterances']} utterances of {args.num_shards} shards merged: "
-             f"{summary['teacher_spikes']} teacher spikes")
+    shares = ", ".join(f"{name} {'n/a' if summary[key] is None else f'{summary[key] * 100:.2f}%'}"
+                       for name, key in (("exact", "exact_share"), ("missed", "miss_rate")))
+    log.info(f"wrote {out}/{RESULT} from {args.num_shards} shards: {summary['teacher_spikes']} teacher spikes: "
+             f"{shares} ({summary['utterances']} utterances)")
     return info
 
 
