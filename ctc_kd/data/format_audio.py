@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 FORMATS = {"flac": "FLAC", "wav": "WAV"}
 SHORT_SECONDS = 0.06  # 7 frames of 10 ms: what a conv2d (4x) subsampling needs for its first output frame
 COPIED = ("text", "utt2spk")  # per-utterance files carried over unchanged (spk2utt is regenerated)
+JOBS = "jobs"  # OUT_DIR/jobs/split<N>/<K>: the shards' records, apart from the split<N>/ a data dir's readers make
 
 
 @dataclass(frozen=True)
@@ -221,7 +222,7 @@ def format_audio(
     num_shards: int = 1,
 ) -> Dict[str, int]:
     """Format every utterance of `in_dir` into `out_dir` (with `shard`: only that shard's, recorded in
-    out_dir/split<N>/<shard> for merge_shards); returns {'done', 'skipped', 'bad'} counts."""
+    out_dir/jobs/split<N>/<shard> for merge_shards); returns {'done', 'skipped', 'bad'} counts."""
     if audio_format not in FORMATS:
         raise DataDirError(f"--audio-format must be one of {sorted(FORMATS)}, got '{audio_format}'")
     if Path(out_dir).resolve() == Path(in_dir).resolve():
@@ -231,7 +232,7 @@ def format_audio(
         jobs = shards.select(jobs, shard, num_shards)
     num_samples, bad, skipped = format_jobs(jobs, in_dir, out_dir, fs, nj, audio_format, skip_bad, max_overshoot)
     if shard is not None:
-        shards.write_record(out_dir, shard, num_shards, shard_settings(in_dir, fs, audio_format, skip_bad,
+        shards.write_record(Path(out_dir) / JOBS, shard, num_shards, shard_settings(in_dir, fs, audio_format, skip_bad,
                                                                        max_overshoot),
                             {"num_samples": num_samples, "bad": bad, "skipped": skipped})
         log.info("%s: shard %d of %d: %d utterances formatted (%d were already done), %d bad", out_dir, shard,
@@ -248,14 +249,14 @@ def merge_shards(in_dir: PathLike, out_dir: PathLike, fs: int, audio_format: str
                  max_overshoot: float, num_shards: int, shard_log: Optional[str] = None) -> Dict[str, int]:
     """Write out_dir's data files from its N finished shards: the same files as formatting in one job."""
     jobs, maps = make_jobs(in_dir, out_dir, audio_format)
-    records = shards.read_records(out_dir, num_shards, shard_settings(in_dir, fs, audio_format, skip_bad,
+    records = shards.read_records(Path(out_dir) / JOBS, num_shards, shard_settings(in_dir, fs, audio_format, skip_bad,
                                                                       max_overshoot), shard_log)
     num_samples = {u: n for r in records for u, n in r["num_samples"].items()}
     bad = {u: why for r in records for u, why in r["bad"].items()}
     differ = sorted({j.utt for j in jobs} ^ (set(num_samples) | set(bad)))
     if differ:
         raise DataDirError(f"{in_dir} and the shards' utterances differ ({', '.join(differ[:5])}): it changed after "
-                           f"the shards ran; format it again (delete {Path(out_dir) / f'split{num_shards}'})")
+                           f"the shards ran; format it again (delete {Path(out_dir) / JOBS / f'split{num_shards}'})")
     write_formatted(in_dir, out_dir, maps, num_samples, bad, audio_format, skip_bad)
     log.info("%s: %d utterances of %d shards merged, %d bad", out_dir, len(num_samples), num_shards, len(bad))
     warn_short(out_dir, num_samples, fs)
@@ -346,7 +347,7 @@ def get_parser() -> argparse.ArgumentParser:
     parser.add_argument("--max-overshoot", type=float, default=0.0,
                         help="seconds a segment may end past its recording's end (cut at the end); more is an error")
     shards.add_options(parser, "format only shard K of the utterances (a launcher's JOB), recorded in "
-                       "OUT_DIR/split<N>/<K>", "write OUT_DIR's data files")
+                       "OUT_DIR/jobs/split<N>/<K>", "write OUT_DIR's data files")
     parser.add_argument("in_dir")
     parser.add_argument("out_dir")
     return parser

@@ -195,12 +195,12 @@ def test_shards_merged_give_the_one_job_data_dir(yesno_dir, tmp_path, caplog):
         assert main(["--fs", "16000", "--shard", str(shard), "--num_shards", "3", str(yesno_dir), str(sharded)]) == 0
     assert not (sharded / "wav.scp").exists()  # nothing merged before every shard is done
     assert main(["--fs", "16000", "--merge_shards", "3", "--shard_log", log, str(yesno_dir), str(sharded)]) == 1
-    assert f"1 of 3 shards did not finish: shard 2 (no {sharded}/split3/2/shard.json; see {tmp_path}/log/format.2.log)" \
+    assert f"1 of 3 shards did not finish: shard 2 (no {sharded}/jobs/split3/2/shard.json; see {tmp_path}/log/format.2.log)" \
         in caplog.text
     assert main(["--fs", "8000", "--shard", "2", "--num_shards", "3", str(yesno_dir), str(sharded)]) == 0
     caplog.clear()
     assert main(["--fs", "16000", "--merge_shards", "3", str(yesno_dir), str(sharded)]) == 1
-    assert f"{sharded}/split3/2/shard.json was written by a run with fs=8000, not fs=16000" in caplog.text
+    assert f"{sharded}/jobs/split3/2/shard.json was written by a run with fs=8000, not fs=16000" in caplog.text
     assert main(["--fs", "16000", "--shard", "2", "--num_shards", "3", str(yesno_dir), str(sharded)]) == 0
     assert main(["--fs", "16000", "--merge_shards", "3", "--shard_log", log, str(yesno_dir), str(sharded)]) == 0
     for name in ("text", "utt2spk", "spk2utt", "utt2num_samples"):
