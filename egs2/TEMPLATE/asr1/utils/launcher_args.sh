@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034  # the variables set here are read by the launcher that sources this file
 # The calling convention of both launchers, as Kaldi's run.pl/slurm.pl and so ESPnet's recipes and espnet2.bin.launch
 # use it: [--gpu N] [--mem X] [--time T] [--num_threads N] [--num_nodes N] [--name NAME] [--max_jobs_run N]
 # [JOB=1:N] LOG COMMAND... ; with JOB=a:b the command runs once per job, "JOB" in LOG and COMMAND replaced by its
@@ -36,7 +36,9 @@ SBATCH_* variables in cmd.sh)" ;;
     for option in gpu num_threads num_nodes ${max_jobs_run:+max_jobs_run}; do
         [[ ${!option} =~ ^[0-9]+$ ]] || launcher_error "--$option must be a whole number, not '${!option}'"
     done
-    [ "${max_jobs_run:-1}" -ge 1 ] && [ "$num_nodes" -ge 1 ] || launcher_error "--max_jobs_run and --num_nodes must be 1 or more"
+    if [ "${max_jobs_run:-1}" -lt 1 ] || [ "$num_nodes" -lt 1 ]; then
+        launcher_error "--max_jobs_run and --num_nodes must be 1 or more"
+    fi
     if [[ $# -gt 0 && $1 =~ ^([A-Za-z_][A-Za-z_0-9]*)=([0-9]+):([0-9]+)$ ]]; then
         job_variable=${BASH_REMATCH[1]} first_job=${BASH_REMATCH[2]} last_job=${BASH_REMATCH[3]}
         shift
