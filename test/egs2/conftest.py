@@ -1,5 +1,6 @@
 """Run a recipe's run.sh in a throw-away copy of its folder, so tests never touch the checkout's data/dump/exp."""
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -32,3 +33,22 @@ def run_recipe(sandbox: Path, *args: str, env=None, check=True, timeout=1800) ->
 @pytest.fixture
 def sandbox_factory(tmp_path):
     return lambda recipe: make_sandbox(recipe, tmp_path)
+
+
+@pytest.fixture(scope="session")
+def trained_yesno(tmp_path_factory):
+    """A yesno sandbox with its teacher and the student alone trained (stages 1-10), made once for the whole run:
+    the recipe tests that need a teacher start from a copy instead of training their own."""
+    sandbox = make_sandbox("yesno", tmp_path_factory.mktemp("trained"))
+    env = {"YESNO": str(REPO / "corpora" / "yesno")}
+    run_recipe(sandbox, "--stop_stage", "10", "--student_configs", "conf/train_student_alone.yaml", env=env)
+    return sandbox, env
+
+
+@pytest.fixture
+def trained_yesno_copy(trained_yesno, tmp_path):
+    """A copy of the trained sandbox that a test may change (its dump/ lists audio in the original by full path)."""
+    sandbox, env = trained_yesno
+    copy = tmp_path / "yesno" / "asr1"
+    shutil.copytree(sandbox, copy, symlinks=True)
+    return copy, env
