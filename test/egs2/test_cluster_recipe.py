@@ -1,9 +1,10 @@
-"""The yesno recipe on a slurm cluster played by stand-ins for sbatch and srun (slurm_stand_ins/, local processes with
-slurm's variables): its sharded stages give the local run's outputs, and a teacher and a cached KD student train on
-two "nodes" through espnet2.bin.launch (DDP with gloo on CPU), ending with the same parameters on both ranks."""
+"""The yesno recipe on a slurm cluster played by stand-ins for sbatch and srun (slurm_stand_ins/: local processes with
+slurm's variables): a teacher and a cached KD student train on two "nodes" through espnet2.bin.launch (DDP with gloo
+on CPU) and end with the same parameters on both ranks, and the teacher-output cache written by two jobs per set is
+the one a single job writes."""
 import json
 import os
-import shutil
+import re
 
 import kaldiio
 import numpy as np
@@ -15,7 +16,6 @@ from ctc_kd.cache.writer import write_cache
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("trained_yesno")]  # the worker that trained it
 HERE = REPO / "test" / "egs2"
-ONE_EPOCH = ("--train_args", "--max_epoch 1")
 
 
 def on_slurm(env, tmp_path) -> dict:
@@ -26,16 +26,6 @@ def on_slurm(env, tmp_path) -> dict:
             "SLURM_STAND_IN_CALLS": str(tmp_path / "sbatch_calls"), "RANK_PARAMETERS_DIR": str(tmp_path / "ranks")}
 
 
-def same_ranks(ranks) -> None:
-    """Both ranks' final parameters, equal to the last bit (then removed, for the next training)."""
-    rank0, rank1 = (torch.load(ranks / f"rank{rank}.pth") for rank in (0, 1))
-    assert rank0.keys() == rank1.keys() and len(rank0) > 10
-    for name in rank0:
-        assert torch.equal(rank0[name], rank1[name]), name
-    for path in ranks.glob("rank*.pth"):
-        path.unlink()
-
-
 def sbatch_calls(tmp_path) -> list:
     """The options of every sbatch call so far (then forgotten)."""
     calls = [json.loads(line) for line in (tmp_path / "sbatch_calls").read_text().splitlines()]
@@ -43,48 +33,41 @@ def sbatch_calls(tmp_path) -> list:
     return calls
 
 
-def test_a_two_node_teacher_on_slurm(trained_yesno_copy, tmp_path):
+def same_ranks(ranks, training) -> None:
+    """Both ranks' final parameters of a training, equal to the last bit."""
+    rank0, rank1 = (torch.load(ranks / f"{training}.rank{rank}.pth") for rank in (0, 1))
+    assert rank0.keys() == rank1.keys() and len(rank0) > 10
+    for name in rank0:
+        assert torch.equal(rank0[name], rank1[name]), f"{training}: {name}"
+
+
+def test_two_node_trainings_and_the_cache_in_jobs_on_slurm(trained_yesno_copy, tmp_path, monkeypatch):
     sandbox, env = trained_yesno_copy
-    shutil.copytree(sandbox / "exp" / "asr_stats_char", sandbox / "exp" / "slurm" / "asr_stats_char")
-    run_recipe(sandbox, "--stage", "7", "--stop_stage", "7", "--expdir", "exp/slurm", "--num_nodes", "2",
-               "--cmd_backend", "slurm", "--python", str(HERE / "rank_parameters" / "python"), *ONE_EPOCH,
-               env=on_slurm(env, tmp_path))
-    [call] = sbatch_calls(tmp_path)  # espnet2.bin.launch -> slurm.pl --num_nodes 2 ... srun ...
+    options = ("--cmd_backend", "slurm", "--num_nodes", "2", "--python", str(HERE / "rank_parameters" / "python"),
+               "--teacher_name", "teacher_2nodes", "--teacher_mode", "cached", "--student_configs",
+               "conf/train_student_sfmx_kd.yaml", "--train_args", "--max_epoch 1")
+    environment = on_slurm(env, tmp_path)
+    run_recipe(sandbox, "--stage", "7", "--stop_stage", "7", *options, env=environment)
+    [call] = sbatch_calls(tmp_path)  # espnet2.bin.launch -> slurm.pl --num_nodes 2 LOG srun ... (one 2-node task)
     assert (call["--array"], call["--nodes"], call["--ntasks-per-node"]) == ("1-1", "2", "1")
-    log = (sandbox / "exp" / "slurm" / "teacher" / "train.log").read_text()
-    assert "srun --export=ALL" in log and "--dist_launcher slurm" in log and "1epoch results" in log
-    same_ranks(tmp_path / "ranks")
+    teacher = sandbox / "exp" / "teacher_2nodes"
+    log = (teacher / "train.log").read_text()
+    assert "# srun --export=ALL " in log and "--dist_launcher slurm" in log
+    assert re.search(r"\[[^]]+:0/2\] .*1epoch results", log)  # rank 0 of a world of 2 reports the epoch
+    same_ranks(tmp_path / "ranks", "teacher_2nodes")
 
-
-def test_sharded_decoding_and_cache_and_a_two_node_cached_student_on_slurm(trained_yesno_copy, tmp_path,
-                                                                         monkeypatch):
-    """Decoding in two jobs and the cache in two jobs per set equal the local one-job outputs; the KD student reads
-    the cache on two nodes."""
-    sandbox, env = trained_yesno_copy
-    teacher = sandbox / "exp" / "teacher"
-    shutil.move(teacher / "decode_greedy", tmp_path / "decode_local")
-    slurm = ("--cmd_backend", "slurm", "--python", str(HERE / "rank_parameters" / "python"))
-    run_recipe(sandbox, "--stage", "8", "--stop_stage", "10", "--inference_nj", "2", "--teacher_mode", "cached",
-               "--num_nodes", "2", "--student_configs", "conf/train_student_sfmx_kd.yaml", *slurm, *ONE_EPOCH,
-               env=on_slurm(env, tmp_path))
-    for test_set in ("dev", "test"):
-        for name in ("text", "token", "token_int"):
-            assert (teacher / "decode_greedy" / test_set / name).read_text() == \
-                (tmp_path / "decode_local" / test_set / name).read_text()
-        assert json.loads((teacher / "decode_greedy" / test_set / "decode_info.json").read_text())["num_shards"] == 2
-    checkpoint = teacher / "valid.cer_ctc.best.pth"
+    run_recipe(sandbox, "--stage", "9", "--stop_stage", "10", *options, env=environment)
+    assert [call["--array"] for call in sbatch_calls(tmp_path)] == ["1-2", "1-2", "1-1"]  # cache of train, dev; student
+    student_log = (sandbox / "exp" / "student_sfmx_kd" / "train.log").read_text()
+    assert "teacher outputs from the cache exp/teacher_2nodes/cache/train" in student_log
+    same_ranks(tmp_path / "ranks", "student_sfmx_kd")
     monkeypatch.chdir(sandbox)  # the teacher's config names its statistics from the recipe folder
     for data_set in ("train", "dev"):
-        one_job = write_cache(teacher_config=str(teacher / "config.yaml"), teacher_model_file=str(checkpoint),
-                              data_dir=str(sandbox / "dump" / "raw" / data_set), out_dir=str(tmp_path / data_set),
+        one_job = write_cache(teacher_config=str(teacher / "config.yaml"), data_dir=f"dump/raw/{data_set}",
+                              teacher_model_file=str(teacher / "valid.cer_ctc.best.pth"), out_dir=str(tmp_path / data_set),
                               topk=8, hidden_layers=[])
-        jobs = teacher / "cache" / data_set
-        assert json.loads((jobs / "meta.json").read_text())["num_utterances"] == one_job.num_utterances
+        two_jobs = json.loads((teacher / "cache" / data_set / "meta.json").read_text())
+        assert two_jobs["num_utterances"] == one_job.num_utterances and two_jobs["num_frames"] == one_job.num_frames
         local = kaldiio.load_scp(str(tmp_path / data_set / "teacher_posteriors.scp"))
-        cluster = kaldiio.load_scp(str(jobs / "teacher_posteriors.scp"))
+        cluster = kaldiio.load_scp(str(teacher / "cache" / data_set / "teacher_posteriors.scp"))
         assert list(cluster) == list(local) and all(np.array_equal(cluster[k], local[k]) for k in local)
-    calls = sbatch_calls(tmp_path)
-    assert sum(call["--array"] == "1-2" for call in calls) == 3  # decoding, and the cache of train and dev
-    assert "teacher outputs from the cache exp/teacher/cache/train" in (sandbox / "exp" / "student_sfmx_kd" /
-                                                                         "train.log").read_text()
-    same_ranks(tmp_path / "ranks")

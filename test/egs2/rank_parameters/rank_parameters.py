@@ -1,5 +1,6 @@
 """ctc_kd.bin.asr_kd_train, after which this rank of a distributed training saves its model's parameters to
-$RANK_PARAMETERS_DIR/rank<SLURM_PROCID>.pth (ESPnet saves rank 0's only), so that a test can compare the ranks."""
+$RANK_PARAMETERS_DIR/<output dir's name>.rank<SLURM_PROCID>.pth (ESPnet saves rank 0's only), so that a test can
+compare the ranks."""
 import os
 import sys
 from pathlib import Path
@@ -16,7 +17,8 @@ def main() -> None:
     def run_and_save(cls, *args, **kwargs):
         run(cls, *args, **kwargs)
         model = kwargs["model"] if "model" in kwargs else args[0]
-        out = Path(os.environ["RANK_PARAMETERS_DIR"]) / f"rank{os.environ['SLURM_PROCID']}.pth"
+        training = Path(sys.argv[sys.argv.index("--output_dir") + 1]).name
+        out = Path(os.environ["RANK_PARAMETERS_DIR"]) / f"{training}.rank{os.environ['SLURM_PROCID']}.pth"
         torch.save({name: value.detach().cpu() for name, value in model.state_dict().items()}, out)
 
     ASRKDTask.trainer.run = classmethod(run_and_save)
