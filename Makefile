@@ -1,5 +1,7 @@
 # ctc-kd: `make install` once, then `make test`. See README.md.
 PYTHON_VENV := tools/venv/bin/python
+# test processes side by side (pytest-xdist); tests that share a trained recipe stay on one (--dist loadgroup)
+TEST_WORKERS ?= 2
 
 .PHONY: install test test-fast shellcheck bench clean help
 
@@ -15,10 +17,10 @@ install:
 	bash tools/install.sh
 
 test: $(PYTHON_VENV) shellcheck
-	$(PYTHON_VENV) -m pytest -q
+	$(PYTHON_VENV) -m pytest -q -n $(TEST_WORKERS) --dist loadgroup
 
 test-fast: $(PYTHON_VENV)
-	$(PYTHON_VENV) -m pytest -q -m "not slow"
+	$(PYTHON_VENV) -m pytest -q -n $(TEST_WORKERS) --dist loadgroup -m "not slow"
 
 shellcheck:
 	bash tools/check_shell_scripts.sh

@@ -24,6 +24,6 @@ setup(
     python_requires=">=3.11,<3.12",
     packages=find_packages(include=["ctc_kd", "ctc_kd.*"]),
     install_requires=install_requires,
-    extras_require={"test": ["pytest>=7.4,<8.4", "pytest-timeout>=2.1", "numpy>=2.0"]},
+    extras_require={"test": ["pytest>=7.4,<8.4", "pytest-timeout>=2.1", "pytest-xdist>=3.5", "numpy>=2.0"]},
     license="Apache-2.0",
 )

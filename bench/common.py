@@ -85,9 +85,9 @@ def build(config_name: str, work: Path, model_conf: Optional[dict] = None, extra
 def saved_teacher(work: Path, teacher_dir: Optional[str] = None):
     """(config.yaml, weights) of the teacher: a trained one if given, else a random Cathy-sized one (same cost)."""
     if teacher_dir:
-        from ctc_kd.bin.experiment_info import best_checkpoint
+        from ctc_kd.experiment.layout import CONFIG, best_checkpoint
 
-        return str(Path(teacher_dir) / "config.yaml"), str(best_checkpoint(teacher_dir))
+        return str(Path(teacher_dir) / CONFIG), str(best_checkpoint(teacher_dir))
     model, args = build("train_teacher", work)
     config, weights = work / "teacher" / "config.yaml", work / "teacher" / "model.pth"
     config.parent.mkdir(exist_ok=True)

@@ -47,12 +47,12 @@ def feature_stats(frontend, paths, out: Path) -> Path:
 
 def models(args, work: Path):
     """The trained teacher and the freshly initialised student, on the teacher's tokens and one set of statistics."""
-    from ctc_kd.bin.experiment_info import best_checkpoint
+    from ctc_kd.experiment.layout import CONFIG, best_checkpoint
     from ctc_kd.teacher import load_teacher
     from espnet2.asr.frontend.default import DefaultFrontend
 
     teacher_dir = Path(args.teacher_dir)
-    config = yaml.safe_load((teacher_dir / "config.yaml").read_text())
+    config = yaml.safe_load((teacher_dir / CONFIG).read_text())
     frontend = DefaultFrontend(**(config.get("frontend_conf") or {}))
     stats = feature_stats(frontend, common.utterances(args.stats_utterances, offset=3), work / "grad_share_stats.npz")
     config["normalize_conf"] = {"stats_file": str(stats)}

@@ -22,3 +22,17 @@ def corpora() -> Path:
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return REPO_ROOT
+
+
+# Recipe runs take minutes each and unit tests seconds: start the longest first, so that the test workers
+# (make test runs two) finish together instead of one waiting on a recipe picked up last.
+LONGEST_FIRST = ("test_offline_recipes.py", "test_corpus_recipes.py")  # longest first
+
+
+def pytest_collection_modifyitems(items):
+    def cost_rank(item):
+        if item.path.name in LONGEST_FIRST:
+            return LONGEST_FIRST.index(item.path.name)
+        return len(LONGEST_FIRST) + (0 if item.get_closest_marker("slow") else 1)
+
+    items.sort(key=cost_rank)

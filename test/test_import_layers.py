@@ -1,4 +1,5 @@
-"""Imports in ctc_kd run one way, from a higher layer to a lower one, so each layer can change without its users'.
+"""Imports in ctc_kd run one way, from a higher layer to a lower one, so each layer can change without its users'; and
+no entry point in bin/ imports another.
 
 Every `import` of the package is read with `ast`, the lazy ones inside functions too. A module may import its own
 layer or any lower one; importing a module also runs its packages' `__init__`, so those count as imported too.
@@ -14,18 +15,23 @@ PACKAGE = Path(__file__).resolve().parents[1] / "ctc_kd"
 # Lowest first. A module's layer is that of the longest name below that prefixes it ("ctc_kd" only itself).
 LAYERS: List[Tuple[str, ...]] = [
     # the package's own docstring and version; the loss functions; plots and spike statistics; Kaldi-style data
-    # directories; importing ESPnet without its NLTK download; telling whole torch files and zips from cut ones; a
-    # job's shard of a data set and the check before shards merge
+    # directories; importing ESPnet without its NLTK download; telling whole torch files and zips from cut ones; the
+    # tools' log format and clean exits; the exp/ folder's layout, records and configs; scoring texts; a job's shard
+    # of a data set and the check before shards merge
     ("ctc_kd", "ctc_kd.losses", "ctc_kd.analysis", "ctc_kd.data", "ctc_kd.espnet_import", "ctc_kd.complete_files",
-     "ctc_kd.shards"),
+     "ctc_kd.cli", "ctc_kd.experiment", "ctc_kd.scoring", "ctc_kd.shards"),
     # the frozen teacher; the teacher-output cache's on-disk form (format and metadata), read by the models
     ("ctc_kd.teacher", "ctc_kd.cache", "ctc_kd.cache.format", "ctc_kd.cache.meta"),
     # the ESPnet models that train students, and the KD-term registry
     ("ctc_kd.models",),
-    # what uses a model: student initialisation, writing the cache, greedy decoding
-    ("ctc_kd.init", "ctc_kd.cache.writer", "ctc_kd.inference"),
+    # what uses a model or its KD terms: student initialisation, writing the cache and choosing its layers, greedy
+    # decoding, decoding data dirs, the spike-timing comparison
+    ("ctc_kd.init", "ctc_kd.cache.writer", "ctc_kd.cache.layers", "ctc_kd.inference", "ctc_kd.decoding",
+     "ctc_kd.alignment"),
     # the ESPnet task that builds a model from a config
     ("ctc_kd.tasks",),
+    # what reads a recipe's finished runs: the results table
+    ("ctc_kd.results",),
     # the command-line tools the recipes call
     ("ctc_kd.bin",),
 ]
@@ -115,3 +121,12 @@ def test_a_module_outside_the_layers_is_an_error():
 def test_imports_go_down_the_layers(path):
     upward = upward_imports(path.read_text(), module_name(path), is_package=path.name == "__init__.py")
     assert not upward, f"{path}: move the shared piece down to the lower layer:\n" + "\n".join(upward)
+
+
+@pytest.mark.parametrize("path", sorted((PACKAGE / "bin").glob("*.py")), ids=lambda p: p.name)
+def test_an_entry_point_imports_no_other_entry_point(path):
+    """bin/ holds thin entry points: what two of them share lives in a library module below."""
+    own = module_name(path)
+    others = sorted({target for line, target in imported_modules(path.read_text(), "ctc_kd.bin")
+                     if target.startswith("ctc_kd.bin.") and target != own})
+    assert not others, f"{path} imports {', '.join(others)}: move the shared piece into a library module"

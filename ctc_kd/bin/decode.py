@@ -22,26 +22,14 @@ on the command line as well wins, except --decoder, which must then agree with t
 from __future__ import annotations
 
 import argparse
-import json
-import logging
-import os
 import sys
-import tempfile
-import time
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import List, Optional
 
-import numpy as np
-import torch
 import yaml
 
-from ctc_kd.bin.run_info import count_parameters
-from ctc_kd.data.cli import run
-from ctc_kd.inference.device import inference_device
-from ctc_kd.data.datadir import DataDirError, atomic_path, read_kv, write_kv
-
-log = logging.getLogger(__name__)
-PROGRESS_SECONDS = 30.0
+from ctc_kd.cli import run
+from ctc_kd.decoding.decode_sets import decode
 
 
 def get_parser() -> argparse.ArgumentParser:
@@ -79,6 +67,8 @@ def get_parser() -> argparse.ArgumentParser:
     parser.add_argument("--num_threads", type=int, default=0,
                         help="CPU threads for torch (0: torch's default); fewer than the free cores avoids contention")
     return parser
+
+
 
 
 CONFIG_OPTIONS = ("decoder", "beam_size", "ctc_weight", "penalty", "maxlenratio", "batch_size", "batch_bins",
@@ -131,270 +121,15 @@ def check_model_args(args: argparse.Namespace) -> None:
         raise ValueError("--skd_full_model applies to --config/--model_file of a self-KD training, not --model_dir")
 
 
-def model_files(args: argparse.Namespace, tmp: Path) -> Tuple[Path, Path]:
-    """(config.yaml, model.pth) of a plain ESPnet model: the export in --model_dir, or one exported into tmp."""
-    if not args.model_dir:
-        from ctc_kd.models.export import export_plain
-
-        out = Path(args.export_dir) if args.export_dir else tmp / "export"
-        return export_plain(args.config, args.model_file, out, submodel=not args.skd_full_model)
-    model_dir = Path(args.model_dir)
-    config_path, model_path = model_dir / "config.yaml", model_dir / "model.pth"
-    for path in (config_path, model_path):
-        if not path.is_file():
-            raise FileNotFoundError(f"{path} does not exist: --model_dir must be an export (ctc_kd.bin.export_student)")
-    return relocate_side_files(config_path, tmp), model_path
-
-
-def relocate_side_files(config_path: Path, tmp: Path) -> Path:
-    """An export's stats/BPE paths may be relative to where it was made: point them at the copies beside it."""
-    with config_path.open(encoding="utf-8") as f:
-        config = yaml.safe_load(f)
-    changed = False
-    for holder, key in ((config.get("normalize_conf") or {}, "stats_file"), (config, "bpemodel")):
-        source = holder.get(key)
-        if source and not Path(source).is_file():
-            beside = config_path.parent / Path(source).name
-            if not beside.is_file():
-                raise FileNotFoundError(f"{config_path}: {key} {source} is neither found from {Path.cwd()} "
-                                        f"nor as {beside}")
-            holder[key], changed = str(beside.resolve()), True
-    if not changed:
-        return config_path
-    fixed = tmp / "config.yaml"
-    fixed.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return fixed
-
-
-def model_sample_rate(config: dict) -> Optional[int]:
-    """The sample rate the model's frontend expects (None without a frontend)."""
-    if config.get("frontend") in (None, "none"):
-        return None
-    fs = (config.get("frontend_conf") or {}).get("fs", 16000)
-    if isinstance(fs, str):
-        import humanfriendly
-
-        fs = humanfriendly.parse_size(fs)
-    return int(fs)
-
-
-def audio_lengths(data_dir: Path, sample_rate: Optional[int]) -> Tuple[Dict[str, str], Dict[str, int], int]:
-    """(utt -> audio path, utt -> samples, sample rate) from wav.scp, checking every file up front."""
-    import soundfile
-
-    data_dir = Path(data_dir)
-    if (data_dir / "segments").is_file():
-        raise DataDirError(f"{data_dir / 'segments'}: segments are not supported; decode the dumped dir (dump/raw/...)")
-    wav_scp = read_kv(data_dir / "wav.scp")
-    if not wav_scp:
-        raise DataDirError(f"{data_dir / 'wav.scp'}: no utterances")
-    lengths, rates = {}, set()
-    for utt, path in wav_scp.items():
-        if path.endswith("|"):
-            raise DataDirError(f"{data_dir / 'wav.scp'}: '{utt}' is a pipe ({path}); decode the dumped dir "
-                               "(dump/raw/...)")
-        try:
-            info = soundfile.info(path)
-        except Exception as e:  # soundfile raises RuntimeError/LibsndfileError/FileNotFoundError
-            raise DataDirError(f"{data_dir / 'wav.scp'}: '{utt}': cannot read {path} with soundfile ({e})") from None
-        if info.channels != 1:
-            raise DataDirError(f"{path} ('{utt}' in {data_dir / 'wav.scp'}) has {info.channels} channels; need mono")
-        if sample_rate is not None and info.samplerate != sample_rate:
-            raise DataDirError(
-                f"{path} ('{utt}' in {data_dir / 'wav.scp'}) is {info.samplerate} Hz but the model expects "
-                f"{sample_rate} Hz; resample the data dir (dump it with the model's fs)"
-            )
-        lengths[utt] = info.frames
-        rates.add(info.samplerate)
-    if len(rates) > 1:
-        raise DataDirError(f"{data_dir / 'wav.scp'}: mixed sample rates {sorted(rates)}; resample to one")
-    return wav_scp, lengths, rates.pop()
-
-
-def read_audio(path: str, volume: Optional[float]) -> np.ndarray:
-    """A waveform as ESPnet's data loader gives it: float in [-1, 1] (float64 read, float32 kept), preprocessed."""
-    import soundfile
-
-    speech = soundfile.read(path)[0].astype(np.float32)
-    if volume is not None and np.abs(speech).max() != 0:  # the preprocessor's speech_volume_normalize
-        speech = speech * volume / np.abs(speech).max()
-    return speech
-
-
-class Progress:
-    """Logs how far decoding got, at most every PROGRESS_SECONDS and at the end."""
-
-    def __init__(self, total: int):
-        self.total, self.done, self.start, self.last = total, 0, time.perf_counter(), time.perf_counter()
-
-    def add(self, count: int) -> None:
-        self.done += count
-        now = time.perf_counter()
-        if now - self.last >= PROGRESS_SECONDS or self.done == self.total:
-            self.last = now
-            log.info(f"decoded {self.done}/{self.total} utterances in {now - self.start:.1f} s")
-
-
-def greedy_decoder(config_path, model_path, args, device):
-    from ctc_kd.inference.greedy import GreedyCTCDecoder
-
-    return GreedyCTCDecoder.from_files(config_path, model_path, device)
-
-
-def decode_greedy(decoder, wav_scp, lengths, args, device, volume) -> Tuple[dict, float, float, dict]:
-    """Hypotheses {utt: (text, tokens, ids)}, decode and read seconds of batched greedy decoding, and the frame
-    counts (frames, blank_frames, blank_ratio: the share of frames whose best-path label is blank)."""
-    from ctc_kd.inference.greedy import make_batches
-
-    hyps, decode_seconds, read_seconds = {}, 0.0, 0.0
-    frames = {"frames": 0, "blank_frames": 0}
-    batches = make_batches(lengths, args.batch_size, args.batch_bins)
-    log.info(f"greedy CTC decoding of {len(lengths)} utterances in {len(batches)} batches on {device}")
-    progress = Progress(len(lengths))
-    for batch in batches:
-        start = time.perf_counter()
-        speech = [read_audio(wav_scp[utt], volume) for utt in batch]
-        read_seconds += time.perf_counter() - start
-        start = time.perf_counter()
-        results = decoder.decode_batch(speech, names=batch)
-        decode_seconds += time.perf_counter() - start
-        hyps.update((utt, (h.text, h.token, h.token_int)) for utt, h in zip(batch, results))
-        frames["frames"] += sum(h.frames for h in results)
-        frames["blank_frames"] += sum(h.blank_frames for h in results)
-        progress.add(len(batch))
-    frames["blank_ratio"] = frames["blank_frames"] / frames["frames"] if frames["frames"] else None
-    return hyps, decode_seconds, read_seconds, frames
-
-
-def beam_decoder(config_path, model_path, args, device):
-    from espnet2.bin.asr_inference import Speech2Text
-
-    return Speech2Text(
-        asr_train_config=str(config_path), asr_model_file=str(model_path), device=device, beam_size=args.beam_size,
-        ctc_weight=args.ctc_weight, lm_weight=0.0, penalty=args.penalty, maxlenratio=args.maxlenratio, nbest=1,
-    )
-
-
-def decode_beam(speech2text, wav_scp, lengths, args, device, volume) -> Tuple[dict, float, float, dict]:
-    """Hypotheses, decode seconds and read seconds of ESPnet's Speech2Text, one utterance at a time (no frame
-    counts: the search does not expose its best path)."""
-    from ctc_kd.inference.greedy import too_short
-
-    log.info(f"Speech2Text beam search (beam {args.beam_size}, ctc_weight {args.ctc_weight}) of {len(lengths)} "
-             f"utterances on {device}")
-    hyps, decode_seconds, read_seconds = {}, 0.0, 0.0
-    progress = Progress(len(lengths))
-    for utt in wav_scp:
-        start = time.perf_counter()
-        speech = read_audio(wav_scp[utt], volume)
-        read_seconds += time.perf_counter() - start
-        start = time.perf_counter()
-        try:
-            with torch.no_grad():
-                text, token, token_int, _ = speech2text(speech)[0]
-        except Exception as e:  # noqa: BLE001 - only an utterance too short for the model is let through
-            if not too_short(e):
-                raise
-            log.warning(f"'{utt}' ({len(speech)} samples): too short for the model ({e}); empty output")
-            text, token, token_int = "", [], []
-        decode_seconds += time.perf_counter() - start
-        hyps[utt] = (text if text is not None else " ".join(token), token, token_int)
-        progress.add(1)
-    return hyps, decode_seconds, read_seconds, {}
-
-
-def decode(args: argparse.Namespace) -> List[dict]:
-    """Decode each data dir into its output dir with one model; returns each decode_info."""
-    check_model_args(args)
-    if args.batch_size < 1:
-        raise ValueError(f"--batch_size must be at least 1, got {args.batch_size}")
-    if len(args.data_dir) != len(args.output_dir):
-        raise ValueError(f"{len(args.data_dir)} --data_dir but {len(args.output_dir)} --output_dir: give one each")
-    for output_dir in args.output_dir:
-        check_writable(Path(output_dir))
-    device = inference_device(args.ngpu, args.num_threads)
-    from ctc_kd.espnet_import import import_espnet_quietly
-
-    import_espnet_quietly()
-    with tempfile.TemporaryDirectory(prefix="ctc_kd_decode.") as tmp:
-        config_path, model_path = model_files(args, Path(tmp))
-        params = count_parameters(model_path)  # kept with the results: the model itself is not committed
-        with open(config_path, encoding="utf-8") as f:
-            config = yaml.safe_load(f)
-        volume = (config.get("preprocessor_conf") or {}).get("speech_volume_normalize")
-        settings = {"decoder": args.decoder}
-        if args.decoder == "beam":
-            trained_ctc_weight = (config.get("model_conf") or {}).get("ctc_weight", 0.5)  # 1.0: no decoder built
-            has_decoder = config.get("decoder") not in (None, "none") and trained_ctc_weight < 1.0
-            if args.ctc_weight < 1.0 and not has_decoder:
-                log.warning(f"--ctc_weight {args.ctc_weight} but {config_path} has no attention decoder: using 1.0")
-                args.ctc_weight = 1.0
-            settings.update(beam_size=args.beam_size, ctc_weight=args.ctc_weight, penalty=args.penalty,
-                            maxlenratio=args.maxlenratio, batch_size=1)
-            decoder, run_decoder = beam_decoder(config_path, model_path, args, device), decode_beam
-        else:
-            settings.update(beam_size=None, batch_size=args.batch_size, batch_bins=args.batch_bins)
-            decoder, run_decoder = greedy_decoder(config_path, model_path, args, device), decode_greedy
-        infos = []
-        for data_dir, output_dir in zip(args.data_dir, args.output_dir):
-            wav_scp, lengths, sample_rate = audio_lengths(Path(data_dir), model_sample_rate(config))
-            hyps, decode_seconds, read_seconds, frames = run_decoder(decoder, wav_scp, lengths, args, device, volume)
-            infos.append(write_info(args, settings, data_dir, output_dir, hyps, lengths, sample_rate,
-                                    decode_seconds, read_seconds, device, params, frames))
-    return infos
-
-
-def write_info(args, settings, data_dir, output_dir, hyps, lengths, sample_rate, decode_seconds, read_seconds, device,
-               params, frames):
-    audio_seconds = sum(lengths.values()) / sample_rate
-    info = {
-        **settings,
-        "model": args.model_dir or args.model_file,
-        "params": params,
-        "data_dir": str(data_dir),
-        "num_utts": len(hyps),
-        "audio_seconds": audio_seconds,
-        "decode_seconds": decode_seconds,
-        "read_seconds": read_seconds,
-        "rtf": decode_seconds / audio_seconds if audio_seconds else None,
-        "device": device,
-        "threads": torch.get_num_threads(),
-        **frames,
-    }
-    write_outputs(Path(output_dir), hyps, info)
-    log.info(f"{args.decoder}: {len(hyps)} utterances of {data_dir}, {audio_seconds:.1f} s of audio decoded in "
-             f"{decode_seconds:.2f} s: RTF {info['rtf'] or 0:.4f} ({device}, {info['threads']} threads)")
-    return info
-
-
-def check_writable(out_dir: Path) -> None:
-    """Refuse an output folder that cannot be written before decoding, not after every utterance is decoded (nothing
-    is created here: a decoding that fails on its input leaves no folder behind)."""
-    existing = out_dir.absolute()
-    while not existing.exists():
-        existing = existing.parent
-    why = "is not a folder" if not existing.is_dir() else ""
-    if not why and not os.access(existing, os.W_OK | os.X_OK):
-        why = "is not writable"
-    if why:
-        raise OSError(f"cannot write the decoding into {out_dir}: {existing} {why}; make it a writable folder, or "
-                      "give another --output_dir (asr_kd.sh: --expdir)")
-
-
-def write_outputs(out_dir: Path, hyps: Dict[str, Tuple[str, List[str], List[int]]], info: dict) -> None:
-    """text, token, token_int (sorted by utterance), then decode_info.json, each atomically."""
-    write_kv(out_dir / "text", {utt: h[0] for utt, h in hyps.items()})
-    write_kv(out_dir / "token", {utt: h[1] for utt, h in hyps.items()})
-    write_kv(out_dir / "token_int", {utt: h[2] for utt, h in hyps.items()})
-    with atomic_path(out_dir / "decode_info.json") as tmp:
-        tmp.write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
-    log.info(f"wrote {out_dir}/text, token, token_int, decode_info.json")
-
-
 def main(argv: Optional[List[str]] = None) -> int:
     from ctc_kd.teacher.loader import TeacherMismatchError  # unreadable weights, named by the message
 
-    return run(lambda: decode(parse_args(argv)) and 0, errors=(ValueError, OSError, TeacherMismatchError))
+    def body():
+        args = parse_args(argv)
+        check_model_args(args)
+        return decode(args) and 0
+
+    return run(body, errors=(ValueError, OSError, TeacherMismatchError))
 
 
 if __name__ == "__main__":

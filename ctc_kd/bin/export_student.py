@@ -1,8 +1,8 @@
 """Export a trained student (KD or SKD) as a plain ESPnet model: no teacher, no projections, SKD truncated."""
 import argparse
-import logging
 import sys
 
+from ctc_kd.cli import setup_logging
 from ctc_kd.espnet_import import import_espnet_quietly
 
 
@@ -19,11 +19,11 @@ def get_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s (%(module)s:%(lineno)d) %(levelname)s: %(message)s")
+    setup_logging()
     args = get_parser().parse_args(argv)
     import_espnet_quietly()
     from ctc_kd.models.export import export_plain
-    from ctc_kd.bin.pack_model import pack_plain
+    from ctc_kd.models.pack import pack_plain
 
     config_path, model_path = export_plain(args.config, args.model_file, args.out_dir, submodel=not args.skd_full_model)
     if args.pack:

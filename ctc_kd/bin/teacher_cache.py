@@ -1,7 +1,8 @@
 """Run the teacher once over a data dir and cache its outputs, so KD students train without running it."""
 import argparse
-import logging
 import sys
+
+from ctc_kd.cli import setup_logging
 
 
 def get_parser() -> argparse.ArgumentParser:
@@ -28,7 +29,7 @@ def get_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s (%(module)s:%(lineno)d) %(levelname)s: %(message)s")
+    setup_logging()
     args = get_parser().parse_args(argv)
     from ctc_kd.cache.writer import merge_cache, write_cache
     from ctc_kd.inference.device import inference_device

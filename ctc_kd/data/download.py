@@ -16,7 +16,7 @@ import zlib
 from pathlib import Path
 from typing import Iterable, Optional
 
-from ctc_kd.data.cli import setup_logging
+from ctc_kd.cli import setup_logging
 
 CHUNK = 1 << 20  # bytes read per socket call
 ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar", ".zip")
@@ -214,7 +214,7 @@ def _parse(argv: Optional[Iterable[str]]) -> argparse.Namespace:
     check.add_argument("--md5", help="published md5 of the archive")
     check.add_argument("--size", type=int, help="published size of the archive in bytes")
     parser.add_argument("--extract", action="store_true", help="extract the archive into --dest")
-    parser.add_argument("--remove-archive", action="store_true",
+    parser.add_argument("--remove_archive", action="store_true",
                         help="with --archive: delete each archive once it is extracted (the marker stays)")
     parser.add_argument("--filename", help="name to save the archive under (default: the URL's last part)")
     parser.add_argument("--retries", type=int, default=5, help="resumes after a dropped connection (default 5)")

@@ -9,7 +9,7 @@ from typing import Dict, List, Optional
 
 import soundfile as sf
 
-from ctc_kd.data.cli import run
+from ctc_kd.cli import run
 from ctc_kd.data.datadir import DataDir, DataDirError, PathLike, restrict
 
 log = logging.getLogger(__name__)
@@ -83,7 +83,7 @@ def filter_data_dir(
         f", at most {max_text_tokens} {text_unit}s)" if max_text_tokens is not None else ")")
     if not keep:
         raise DataDirError(f"{in_dir}: {summary}: nothing left, refusing to write an empty {out_dir} "
-                           f"(check --fs and the --min-sec/--max-sec limits)")
+                           f"(check --fs and the --min_sec/--max_sec limits)")
     DataDir(out_dir).write_all(restrict(maps, keep))
     log.info("%s: %s", out_dir, summary)
     return {"kept": len(keep), "total": total, **counts}
@@ -95,13 +95,13 @@ def get_parser() -> argparse.ArgumentParser:
         description="Copy IN_DIR to OUT_DIR without utterances that are too short/long (from utt2num_samples), have "
         "an empty transcript, or have too many tokens.",
     )
-    parser.add_argument("--min-sec", type=float, default=0.1, help="shortest kept utterance in seconds")
-    parser.add_argument("--max-sec", type=float, default=20.0, help="longest kept utterance in seconds")
+    parser.add_argument("--min_sec", type=float, default=0.1, help="shortest kept utterance in seconds")
+    parser.add_argument("--max_sec", type=float, default=20.0, help="longest kept utterance in seconds")
     parser.add_argument("--fs", type=int, default=None,
                         help="sample rate of utt2num_samples (default: read from the first file of wav.scp)")
-    parser.add_argument("--max-text-tokens", type=int, default=None, help="drop transcripts longer than this")
-    parser.add_argument("--text-unit", choices=["word", "char"], default="word",
-                        help="what --max-text-tokens counts (char counts spaces too)")
+    parser.add_argument("--max_text_tokens", type=int, default=None, help="drop transcripts longer than this")
+    parser.add_argument("--text_unit", choices=["word", "char"], default="word",
+                        help="what --max_text_tokens counts (char counts spaces too)")
     parser.add_argument("in_dir")
     parser.add_argument("out_dir")
     return parser

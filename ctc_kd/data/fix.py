@@ -9,7 +9,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
-from ctc_kd.data.cli import run
+from ctc_kd.cli import run
 from ctc_kd.data.datadir import ALL_FILES, DataDir, DataDirError, PathLike, restrict, spk2utt_to_utt2spk
 
 log = logging.getLogger(__name__)
@@ -117,8 +117,8 @@ def get_parser() -> argparse.ArgumentParser:
         "(originals copied to DIR/.backup/).",
     )
     parser.add_argument("data_dir")
-    parser.add_argument("--out-dir", default=None, help="write the fixed dir here instead of in place")
-    parser.add_argument("--no-backup", action="store_true", help="do not copy the originals to DIR/.backup/")
+    parser.add_argument("--out_dir", default=None, help="write the fixed dir here instead of in place")
+    parser.add_argument("--no_backup", action="store_true", help="do not copy the originals to DIR/.backup/")
     return parser
 
 

@@ -27,7 +27,7 @@ import numpy as np
 import soundfile as sf
 
 from ctc_kd import shards
-from ctc_kd.data.cli import run
+from ctc_kd.cli import run
 from ctc_kd.data.datadir import DataDir, DataDirError, PathLike, atomic_path, parse_segments, restrict, write_kv
 from ctc_kd.data.validate import validate_data_dir
 
@@ -224,7 +224,7 @@ def format_audio(
     """Format every utterance of `in_dir` into `out_dir` (with `shard`: only that shard's, recorded in
     out_dir/jobs/split<N>/<shard> for merge_shards); returns {'done', 'skipped', 'bad'} counts."""
     if audio_format not in FORMATS:
-        raise DataDirError(f"--audio-format must be one of {sorted(FORMATS)}, got '{audio_format}'")
+        raise DataDirError(f"--audio_format must be one of {sorted(FORMATS)}, got '{audio_format}'")
     if Path(out_dir).resolve() == Path(in_dir).resolve():
         raise DataDirError(f"{out_dir}: output dir is the input dir; write the formatted dir to a new dir")
     jobs, maps = make_jobs(in_dir, out_dir, audio_format)
@@ -294,7 +294,7 @@ def format_jobs(jobs: List[Job], in_dir: PathLike, out_dir: PathLike, fs: int, n
                 if not skip_bad:
                     raise DataDirError(
                         f"{msg}\n  fix: correct or replace the audio file (wav.scp/segments of {in_dir}), or remove "
-                        f"the utterance with `python -m ctc_kd.data.subset`, or re-run with --skip-bad to drop such "
+                        f"the utterance with `python -m ctc_kd.data.subset`, or re-run with --skip_bad to drop such "
                         f"utterances (listed in {Path(out_dir) / 'bad_utts'}); finished files are kept and reused"
                     )
                 log.warning("dropping %s", msg)
@@ -340,11 +340,11 @@ def get_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--fs", type=int, default=16000, help="output sample rate in Hz")
     parser.add_argument("--nj", type=int, default=1, help="parallel worker processes")
-    parser.add_argument("--audio-format", choices=sorted(FORMATS), default="flac", help="output file format (16-bit)")
-    parser.add_argument("--skip-bad", action="store_true",
+    parser.add_argument("--audio_format", choices=sorted(FORMATS), default="flac", help="output file format (16-bit)")
+    parser.add_argument("--skip_bad", action="store_true",
                         help="drop utterances whose audio is missing/corrupt/empty (listed in OUT_DIR/bad_utts) "
                         "instead of stopping")
-    parser.add_argument("--max-overshoot", type=float, default=0.0,
+    parser.add_argument("--max_overshoot", type=float, default=0.0,
                         help="seconds a segment may end past its recording's end (cut at the end); more is an error")
     shards.add_options(parser, "format only shard K of the utterances (a launcher's JOB), recorded in "
                        "OUT_DIR/jobs/split<N>/<K>", "write OUT_DIR's data files")

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
-from ctc_kd.data.cli import run
+from ctc_kd.cli import run
 from ctc_kd.data.combine import merge_maps
 from ctc_kd.data.datadir import DataDir, DataDirError, PathLike
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import List, Optional
 
 from ctc_kd import shards
-from ctc_kd.data.cli import run
+from ctc_kd.cli import run
 from ctc_kd.data.datadir import DataDir, DataDirError, PathLike, restrict
 
 log = logging.getLogger(__name__)

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional
 
-from ctc_kd.data.cli import run
+from ctc_kd.cli import run
 from ctc_kd.data.datadir import DataDir, DataDirError, PathLike, read_list, restrict
 
 log = logging.getLogger(__name__)
@@ -22,7 +22,7 @@ def subset_data_dir(
 ) -> Dict[str, Dict[str, str]]:
     """Write the chosen subset of `in_dir` to `out_dir`; exactly one of first/utt_list/spk_list is given."""
     if sum(x is not None for x in (first, utt_list, spk_list)) != 1:
-        raise DataDirError("give exactly one of --first, --utt-list, --spk-list")
+        raise DataDirError("give exactly one of --first, --utt_list, --spk_list")
     if Path(out_dir).resolve() == Path(in_dir).resolve():
         raise DataDirError(f"{out_dir}: output dir is the input dir; write the subset to a new dir")
     maps = DataDir(in_dir).read_all()
@@ -64,8 +64,8 @@ def get_parser() -> argparse.ArgumentParser:
     )
     group = parser.add_mutually_exclusive_group(required=True)
     group.add_argument("--first", type=int, help="the first N utterances in sorted order")
-    group.add_argument("--utt-list", help="file whose lines start with the utterance ids to keep")
-    group.add_argument("--spk-list", help="file whose lines start with the speaker ids to keep")
+    group.add_argument("--utt_list", help="file whose lines start with the utterance ids to keep")
+    group.add_argument("--spk_list", help="file whose lines start with the speaker ids to keep")
     parser.add_argument("in_dir")
     parser.add_argument("out_dir")
     return parser

@@ -18,7 +18,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Iterable, List, Optional, Sequence
 
-from ctc_kd.data.cli import run
+from ctc_kd.cli import run
 from ctc_kd.data.datadir import DataDirError, PathLike, read_kv, write_lines
 
 log = logging.getLogger(__name__)
@@ -103,14 +103,14 @@ def train_bpe(lines: Sequence[str], model: Path, vocab_size: int, model_type: st
                 m = re.search(r"Vocabulary size too high \(\d+\)\. Please set it to a value <= (\d+)", str(e))
                 if m and int(m.group(1)) < size:
                     size = int(m.group(1))
-                    log.warning("--vocab-size %d is too large for this text; using %d (the most sentencepiece can "
+                    log.warning("--vocab_size %d is too large for this text; using %d (the most sentencepiece can "
                                 "make from it)", vocab_size, size)
                     continue
                 m = re.search(r"smaller than required_chars\. (\d+) vs (\d+)", str(e))
                 if m:
                     raise DataDirError(
-                        f"--vocab-size {vocab_size} is smaller than the {m.group(2)} pieces that the characters of "
-                        f"the text need (with <unk>, <s>, </s>); use --vocab-size {m.group(2)} or more"
+                        f"--vocab_size {vocab_size} is smaller than the {m.group(2)} pieces that the characters of "
+                        f"the text need (with <unk>, <s>, </s>); use --vocab_size {m.group(2)} or more"
                     ) from None
                 raise DataDirError(f"sentencepiece could not train on the text: {e}") from None
         os.replace(prefix + ".vocab", model.with_suffix(".vocab"))
@@ -140,13 +140,13 @@ def build_token_list(
     lines = read_transcripts(text)
     if unit == "bpe":
         if vocab_size is None:
-            raise DataDirError("--unit bpe needs --vocab-size")
+            raise DataDirError("--unit bpe needs --vocab_size")
         train_bpe(lines, out / "bpe.model", vocab_size, bpe_model_type, nlsyms)
         units = [u for u in bpe_units(out / "bpe.model") if u not in SPECIALS]
     elif unit in ("char", "word"):
         max_units = None if vocab_size is None else vocab_size - len(SPECIALS)
         if max_units is not None and max_units <= 0:
-            raise DataDirError(f"--vocab-size {vocab_size} leaves no room beside {', '.join(SPECIALS)}")
+            raise DataDirError(f"--vocab_size {vocab_size} leaves no room beside {', '.join(SPECIALS)}")
         tokenize = (lambda s: char_tokenize(s, nlsyms)) if unit == "char" else word_tokenize
         units = frequency_sorted((t for line in lines for t in tokenize(line)), max_units)
     else:
@@ -165,12 +165,12 @@ def get_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--unit", choices=["char", "bpe", "word"], required=True)
     parser.add_argument("--text", required=True, help="Kaldi text file (`<utt> <transcript>`), e.g. data/train/text")
-    parser.add_argument("--out-dir", required=True)
-    parser.add_argument("--vocab-size", type=int, default=None,
+    parser.add_argument("--out_dir", required=True)
+    parser.add_argument("--vocab_size", type=int, default=None,
                         help="bpe: sentencepiece vocabulary size (lowered with a warning if the text is too small); "
                         "char/word: cap the list at this many entries, specials included")
-    parser.add_argument("--bpe-model-type", choices=["unigram", "bpe", "char", "word"], default="unigram")
-    parser.add_argument("--non-linguistic-symbols", default=None,
+    parser.add_argument("--bpe_model_type", choices=["unigram", "bpe", "char", "word"], default="unigram")
+    parser.add_argument("--non_linguistic_symbols", default=None,
                         help="file of symbols kept whole (one per line), e.g. <noise>")
     return parser
 

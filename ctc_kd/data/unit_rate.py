@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
-from ctc_kd.data.cli import run
+from ctc_kd.cli import run
 from ctc_kd.data.datadir import DataDirError, parse_segments, read_kv
 from ctc_kd.data.token_list import char_tokenize, train_bpe
 
@@ -112,8 +112,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("data_dir", type=Path, help="data dir whose text and audio are measured (e.g. data/train)")
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 200, 300, 500, 1000],
                         help="BPE vocabulary sizes to train and measure (default: 100 200 300 500 1000)")
-    parser.add_argument("--bpe-model-type", default="unigram", help="sentencepiece model type (default unigram)")
-    parser.add_argument("--hop-length", type=int, default=160, help="feature hop in samples at 16 kHz (default 160)")
+    parser.add_argument("--bpe_model_type", default="unigram", help="sentencepiece model type (default unigram)")
+    parser.add_argument("--hop_length", type=int, default=160, help="feature hop in samples at 16 kHz (default 160)")
     parser.add_argument("--subsampling", type=int, choices=(1, 4, 8), default=4,
                         help="the encoder's frame subsampling (default 4: conv2d, 40 ms frames at hop 160)")
     args = parser.parse_args(argv)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
-from ctc_kd.data.cli import run
+from ctc_kd.cli import run
 from ctc_kd.data.datadir import ALL_FILES, REQUIRED_FILES, DataDirError, PathLike, utt2spk_to_spk2utt
 
 log = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ KINDS = {
     "segments": ("bad segments", "segments lines are '<utt> <recording> <start> <end>' with 0 <= start < end seconds"),
     "empty_text": (
         "empty transcripts",
-        "remove these utterances, or pass --allow-empty-text if `python -m ctc_kd.data.filter` will drop them",
+        "remove these utterances, or pass --allow_empty_text if `python -m ctc_kd.data.filter` will drop them",
     ),
     "invisible": (
         "invisible or decomposed characters (each would become a token of its own)",
@@ -252,9 +252,9 @@ def get_parser() -> argparse.ArgumentParser:
         description="Check a Kaldi-style data dir: required files, sorting, unique ids, consistency between files.",
     )
     parser.add_argument("data_dir", help="data directory (wav.scp, text, utt2spk, spk2utt[, segments])")
-    parser.add_argument("--allow-empty-text", action="store_true",
+    parser.add_argument("--allow_empty_text", action="store_true",
                         help="accept empty transcripts (for dirs that ctc_kd.data.filter will clean later)")
-    parser.add_argument("--max-show", type=int, default=5, help="offending lines shown per kind of problem")
+    parser.add_argument("--max_show", type=int, default=5, help="offending lines shown per kind of problem")
     return parser
 
 

@@ -9,6 +9,7 @@ import torch
 import yaml
 
 from ctc_kd.complete_files import written_whole
+from ctc_kd.experiment.layout import CONFIG, EXPORTED_MODEL
 from ctc_kd.models import MODELS
 from ctc_kd.teacher.loader import read_state_dict
 
@@ -61,7 +62,7 @@ def export_plain(config_file, model_file, out_dir, submodel: bool = True) -> Tup
     out_dir.mkdir(parents=True, exist_ok=True)
     _copy_side_file(config, ("normalize_conf", "stats_file"), out_dir)
     _copy_side_file(config, ("bpemodel",), out_dir)
-    config_path, model_path = out_dir / "config.yaml", out_dir / "model.pth"
+    config_path, model_path = out_dir / CONFIG, out_dir / EXPORTED_MODEL
     with written_whole(config_path) as tmp:
         tmp.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
     with written_whole(model_path) as tmp:  # last: a kill or a full disk leaves no model.pth that looks finished

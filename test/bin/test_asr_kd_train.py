@@ -52,7 +52,7 @@ def recipe(tmp_path_factory, corpora):
     write_data_dir(root / "data" / "valid", waves[16:20])
     for part in ("train", "valid"):
         assert format_audio.main(["--fs", "16000", str(root / "data" / part), str(root / "dump" / part)]) in (0, None)
-    token_list.main(["--unit", "char", "--text", str(root / "dump" / "train" / "text"), "--out-dir", str(root / "tokens")])
+    token_list.main(["--unit", "char", "--text", str(root / "dump" / "train" / "text"), "--out_dir", str(root / "tokens")])
     run(root, "stats", {"model_conf": {"ctc_weight": 1.0}, "encoder_conf": dict(ENCODER, output_size=16, num_blocks=1)},
         ["--collect_stats", "true", "--normalize", "none"])
     return root

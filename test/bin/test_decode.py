@@ -10,7 +10,7 @@ import torch
 import yaml
 
 from ctc_kd.bin.decode import main
-from ctc_kd.bin.run_info import count_parameters
+from ctc_kd.models.param_count import count_parameters
 from ctc_kd.models.export import export_plain
 
 FILES = ("arctic_a0207_1592712443", "arctic_a0001_1592748574", "arctic_a0005_1592748459", "arctic_b0032_1592700689")

@@ -1,4 +1,4 @@
-"""ctc_kd.bin.results_table (and run_info): a synthetic exp folder in ESPnet's formats, the numbers in RESULTS.md."""
+"""ctc_kd.bin.results_table: a synthetic exp folder in ESPnet's formats, the numbers in RESULTS.md."""
 import json
 import logging
 import math
@@ -7,89 +7,12 @@ import re
 import pytest
 import torch
 import yaml
+from exp_trees import make_run, params_of, train_log_lines
 
 from ctc_kd.analysis.curves import mean_curve
-from ctc_kd.bin.results_table import load_run, main, method_name, relative_reduction
-from ctc_kd.bin.run_info import count_parameters, parse_timespan, read_train_log
-
-LOG_HEAD = "[vm] 2026-11-22 05:19:{:02d},332 (trainer:{}) INFO: "
-
-
-def train_log_lines(epochs, finished=None):
-    """ESPnet train.log lines: per epoch (train time, valid time) as humanfriendly strings; the end line if given."""
-    lines = ["/venv/bin/python ctc_kd/bin/asr_kd_train.py --config conf/x.yaml --output_dir exp/x --ngpu 0",
-             LOG_HEAD.format(0, 1455).replace("trainer", "abs_task") + "pytorch.version=2.9.1+cu128, "
-             "cuda.available=False, cudnn.version=91002, cudnn.benchmark=False, cudnn.deterministic=True"]
-    for i, (train, valid) in enumerate(epochs, 1):
-        lines.append(LOG_HEAD.format(i, 336) + f"{i}/25epoch started")
-        lines.append(LOG_HEAD.format(i, 811) + f"{i}epoch:train:1-20batch: iter_time=0.003, forward_time=0.010, "
-                     "loss_ctc=0.106, loss=0.106, backward_time=0.007, grad_norm=1.001, clip=5.000, loss_scale=1.000, "
-                     "optim_step_time=0.002, optim0_lr0=0.001, train_time=0.025")
-        lines.append(LOG_HEAD.format(i, 394) + f"{i}epoch results: [train] iter_time=0.003, forward_time=0.012, "
-                     "loss_ctc=82.024, loss=82.024, backward_time=0.008, grad_norm=285.761, clip=100.000, "
-                     f"loss_scale=1.000, optim_step_time=0.002, optim0_lr0=0.002, train_time=0.028, time={train}, "
-                     "total_count=20, [valid] loss_ctc=50.715, cer_ctc=0.123, loss_att=nan, acc=nan, cer=nan, "
-                     f"wer=nan, loss=50.715, time={valid}, total_count=3")
-    if finished is not None:
-        lines.append(LOG_HEAD.format(59, 534) + f"The training was finished at {finished} epochs ")
-    return lines
-
-
-def state_dict(width):
-    """A model.pth-like state dict: trained weights plus buffers that must not be counted."""
-    return {
-        "frontend.logmel.melmat": torch.zeros(257, 80),
-        "normalize.mean": torch.zeros(80),
-        "normalize.std": torch.ones(80),
-        "encoder.embed.out.0.weight": torch.zeros(width, 100),
-        "encoder.embed.out.0.bias": torch.zeros(width),
-        "encoder.encoders.0.conv_module.norm.weight": torch.zeros(width),
-        "encoder.encoders.0.conv_module.norm.running_mean": torch.zeros(width),
-        "encoder.encoders.0.conv_module.norm.running_var": torch.zeros(width),
-        "encoder.encoders.0.conv_module.norm.num_batches_tracked": torch.tensor(5),
-        "ctc.ctc_lo.weight": torch.zeros(30, width),
-        "ctc.ctc_lo.bias": torch.zeros(30),
-    }
-
-
-def params_of(width):
-    return width * 100 + width + width + 30 * width + 30
-
-
-def make_run(exp, name, *, model="espnet", model_conf=None, blocks=4, width=96, scores=None, epochs=None,
-             finished=25, init_param=None, done=True, seed=0):
-    """exp/<name> as the recipe leaves it: config.yaml, train.log, export/model.pth, decode_greedy/<set>/...
-
-    scores: {test set: (cer, wer)}; a value None leaves that score.json out."""
-    d = exp / name
-    d.mkdir(parents=True)
-    config = {
-        "config": f"conf/train_{name.split('_seed')[0]}.yaml", "output_dir": str(d), "ngpu": 0, "seed": seed,
-        "max_epoch": 25, "init_param": [init_param] if init_param else [], "token_type": "char",
-        "model": model, "model_conf": {"ctc_weight": 1.0, **(model_conf or {})},
-        "frontend": "default", "normalize": "global_mvn", "encoder": "conformer",
-        "encoder_conf": {"output_size": width, "num_blocks": blocks, "input_layer": "conv2d"},
-        "best_model_criterion": [["valid", "cer_ctc", "min"]],
-    }
-    (d / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
-    epochs = epochs if epochs is not None else [("1 minute", "10 seconds")]
-    (d / "train.log").write_text("\n".join(train_log_lines(epochs, finished)) + "\n")
-    if done:
-        (d / ".done").touch()
-    (d / "export").mkdir()
-    torch.save(state_dict(width), d / "export" / "model.pth")
-    for test_set, values in (scores or {}).items():
-        out = d / "decode_greedy" / test_set
-        out.mkdir(parents=True)
-        (out / "decode_info.json").write_text(json.dumps({"decoder": "greedy", "beam_size": 1, "rtf": 0.01}))
-        for metric, err in zip(("cer", "wer"), values):
-            if err is None:
-                continue
-            (out / f"score_{metric}").mkdir()
-            (out / f"score_{metric}" / "score.json").write_text(json.dumps(
-                {"err": err, "corr": 100 - err, "sub": err, "del": 0.0, "ins": 0.0, "serr": 50.0, "snt": 10,
-                 "wrd": 200}))
-    return d
+from ctc_kd.bin.results_table import main
+from ctc_kd.results.exp_reader import load_run
+from ctc_kd.results.stats import relative_reduction
 
 
 def table(md, heading):
@@ -346,7 +269,7 @@ def test_without_seed_grouping_and_with_partial_seeds(tmp_path, monkeypatch):
     assert kd["dev rel. red. (%)"] == "18.2"  # (11 - 9) / 11
     assert (tmp_path / "out" / "r.json").is_file() and not (exp / "results.json").exists()
 
-    assert main(args + ["--no-seeds-grouping"]) == 0
+    assert main(args + ["--seeds_grouping", "false"]) == 0
     rows = table((tmp_path / "out" / "R.md").read_text(), "CER (%)")
     assert list(rows) == ["student_alone_seed1", "student_alone_seed2", "kd_seed1", "kd_seed2"]
     assert rows["student_alone_seed1"]["dev rel. red. (%)"] == "—"
@@ -381,58 +304,8 @@ def test_bad_baseline_is_an_error(tmp_path, caplog):
     assert not (tmp_path / "R.md").exists()
 
 
-def test_method_name_edge_cases():
-    def kd(**terms):
-        return {"model": "kd_student", "model_conf": {"kd_terms": terms}}
-
-    assert method_name(kd(binary_kd={}, fkl={"weight": 2.0}), "x") == "binary KD + FKL ×2"
-    assert method_name(kd(fkl={"variant": "B"}), "x") == "FKL (variant B)"
-    assert method_name(kd(sfmx_kd={"temperature": 2}), "x") == "Sfmx-KD (τ=2)"
-    assert method_name(kd(binary_kd={}, repr_kd={"start_epoch": 4}, fkl={"start_epoch": 7}), "x") == \
-        "FPKD: binary KD → + factorized hidden KD (ep 4) → + FKL (ep 7)"
-    assert method_name(kd(fkl={"weight": 0.5, "end_epoch": 3}, guide_ctc={"start_epoch": 4}), "x") == \
-        "FKL ×0.5 (until ep 3) → + Guide-CTC (ep 4)"
-    assert method_name(kd(nonsense={}), "x").startswith("kd_student (KD terms unreadable: model_conf.kd_terms: "
-                                                         "unknown KD term 'nonsense'")
-    # round 1's flat keys (the committed runs' config.yaml) still get their labels
-    assert method_name({"model": "kd_student", "model_conf": {"sfmx_kd_weight": 1, "sfmx_kd_frames": "nonblank"}},
-                       "x") == "blank-eliminated KD"
-    assert method_name({"model": "self_kd", "model_conf": {"skd_layer": 3, "kd_terms": {"fkl": {}}}}, "x") == \
-        "SKD (block 3 of 6, FKL)"
-    assert method_name({"model": "kd_student", "model_conf": {"ctc_weight": 1.0}}, "x").startswith("KD student without")
-    assert method_name({"model": "espnet"}, "my_teacher_big") == "teacher"
-    assert method_name({"model": "self_kd", "model_conf": {"skd_layer": 3}}, "x") == "SKD (block 3 of 6)"
 
 
-def test_method_names_say_where_a_run_started():
-    teacher = "exp/teacher/valid.cer_ctc.best.pth"
-    skd = {"model": "self_kd", "model_conf": {"skd_layer": 4}, "encoder_conf": {"num_blocks": 6},
-           "init_param": [f"{teacher}:::repr_projections", f"{teacher}:ctc:sub_ctc"]}
-    assert method_name(skd, "student_skd") == "SKD (block 4 of 6, from the teacher)"
-    pruned = {"model": "espnet", "init_param": ["exp/teacher/valid.cer_ctc.best.first_4_blocks.pth"]}
-    assert method_name(pruned, "student_layer_pruned") == \
-        "the teacher, layer-pruned to its first 4 blocks (new CTC head, CTC fine-tuning)"
-    big = {"model": "espnet", "init_param": ["exp/big/valid.loss.best.first_2_blocks.pth"]}
-    assert method_name(big, "x").startswith("big, layer-pruned to its first 2 blocks")
-    one = {"model": "espnet", "init_param": ["exp/teacher/valid.loss.best.first_1_blocks.pth"]}
-    assert method_name(one, "x").startswith("the teacher, layer-pruned to its first block (")
-
-
-def test_timespans_log_and_parameter_count(tmp_path):
-    assert parse_timespan("0.56 seconds") == 0.56
-    assert parse_timespan("1 minute and 5.33 seconds") == pytest.approx(65.33)
-    assert parse_timespan("1 hour, 2 minutes and 5.5 seconds") == 3725.5
-    assert parse_timespan("1 day, 1 hour and 1 minute") == 90060.0
-    with pytest.raises(ValueError, match="fortnight"):
-        parse_timespan("2 fortnights")
-    log_file = tmp_path / "train.log"
-    log_file.write_text("\n".join(train_log_lines([("2 hours", "1 minute")] * 2, finished=2)) + "\n")
-    parsed = read_train_log(log_file)
-    assert parsed.epoch_seconds == {1: 7260.0, 2: 7260.0} and parsed.seconds == 14520.0
-    assert (parsed.end, parsed.end_epoch, parsed.torch_version, parsed.cuda_available) == (
-        "finished", 2, "2.9.1+cu128", False)
-    torch.save(state_dict(8), tmp_path / "model.pth")
-    assert count_parameters(tmp_path / "model.pth") == params_of(8) == 1086
 
 
 def write_alignment(run_dir, align_set, plots=True, **numbers):
@@ -526,12 +399,6 @@ def set_valid_cer(run_dir, cers, key="cer_ctc"):
     (run_dir / "train.log").write_text("\n".join(lines) + "\n")
 
 
-def test_valid_numbers_of_the_train_log(tmp_path):
-    log_file = tmp_path / "train.log"
-    log_file.write_text("\n".join(train_log_lines([("1 minute", "2.5 seconds")] * 2)) + "\n")
-    parsed = read_train_log(log_file)
-    # nan (loss_att, acc, ...) and the valid time are not numbers of the model
-    assert parsed.valid == {e: {"loss_ctc": 50.715, "cer_ctc": 0.123, "loss": 50.715} for e in (1, 2)}
 
 
 def test_validation_curves_follow_chains_and_selection_metrics(tmp_path, monkeypatch):

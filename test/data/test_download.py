@@ -198,7 +198,7 @@ def test_local_archives_zip_and_remove_archive(tmp_path):
     tpath = tmp_path / "S0002.tar.gz"
     tpath.write_bytes(make_tar_gz())
     dest = tmp_path / "out"
-    assert download.main(["--archive", str(zpath), str(tpath), "--dest", str(dest), "--remove-archive"]) == 0
+    assert download.main(["--archive", str(zpath), str(tpath), "--dest", str(dest), "--remove_archive"]) == 0
     assert (dest / "top" / "one.txt").read_text() == "one\n"
     check_extracted(dest)
     assert not zpath.exists() and not tpath.exists()

@@ -21,7 +21,7 @@ def _dir(write_dir, tmp_path):
 def test_counts(write_dir, tmp_path, caplog):
     d = _dir(write_dir, tmp_path)
     with caplog.at_level(logging.INFO):
-        assert main(["--fs", "16000", "--min-sec", "0.1", "--max-sec", "20", str(d), str(tmp_path / "o")]) == 0
+        assert main(["--fs", "16000", "--min_sec", "0.1", "--max_sec", "20", str(d), str(tmp_path / "o")]) == 0
     assert "kept 4 of 7; dropped 1 too short, 1 too long, 1 empty text" in caplog.text
     assert sorted(read_kv(tmp_path / "o" / "text")) == ["s-1", "s-2", "s-3", "s-6"]
     assert (tmp_path / "o" / "spk2utt").read_text() == "s s-1 s-2 s-3 s-6\n"
@@ -37,7 +37,7 @@ def test_empty_result_is_refused(write_dir, tmp_path, caplog):
     out = tmp_path / "o"
     out.mkdir()
     (out / "text").write_text("keep me\n")
-    assert main(["--fs", "16000", "--min-sec", "30", "--max-sec", "40", str(d), str(out)]) == 1
+    assert main(["--fs", "16000", "--min_sec", "30", "--max_sec", "40", str(d), str(out)]) == 1
     assert "kept 0 of 7" in caplog.text and "refusing to write an empty" in caplog.text
     assert (out / "text").read_text() == "keep me\n"
 

@@ -31,7 +31,7 @@ def test_fix_segments_and_out_dir(write_dir, tmp_path):
         "utt2spk": ["s-1 s", "s-2 s", "s-3 s", "s-4 s"],
     })
     before = (d / "segments").read_text()
-    assert main([str(d), "--out-dir", str(tmp_path / "o")]) == 0
+    assert main([str(d), "--out_dir", str(tmp_path / "o")]) == 0
     o = tmp_path / "o"
     assert (o / "segments").read_text() == "s-1 r1 0 1\ns-2 r2 1 2\n"
     assert (o / "wav.scp").read_text() == "r1 /x/r1.wav\nr2 /x/r2.wav\n"  # r3 unused

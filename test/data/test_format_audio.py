@@ -30,7 +30,7 @@ def _dir(write_dir, path, wavs, segments=None):
 
 def test_wav_8k_to_16k_doubles_length(yesno_dir, tmp_path):
     out = tmp_path / "out"
-    assert main(["--fs", "16000", "--nj", "2", "--audio-format", "wav", str(yesno_dir), str(out)]) == 0
+    assert main(["--fs", "16000", "--nj", "2", "--audio_format", "wav", str(yesno_dir), str(out)]) == 0
     src = read_kv(yesno_dir / "wav.scp")
     dst = read_kv(out / "wav.scp")
     assert set(dst) == set(src)
@@ -85,7 +85,7 @@ def test_segment_beyond_end_is_an_error(cathy_dir, write_dir, tmp_path, caplog):
     d = _dir(write_dir, tmp_path / "d", {"rec": wav}, segments={"c-1": f"rec 1 {dur + 0.5:.3f}"})
     assert main([str(d), str(tmp_path / "out")]) == 1
     assert "utterance 'c-1': segment" in caplog.text and f"is beyond the end of {wav}" in caplog.text
-    assert main(["--max-overshoot", "1", str(d), str(tmp_path / "out")]) == 0  # tolerated and cut at the end
+    assert main(["--max_overshoot", "1", str(d), str(tmp_path / "out")]) == 0  # tolerated and cut at the end
     assert read_kv(tmp_path / "out" / "utt2num_samples")["c-1"] == str(sf.info(wav).frames - 16000)
 
 
@@ -123,14 +123,14 @@ def test_corrupt_empty_missing_name_utterance_and_file(bad_dir, tmp_path):
             format_audio(tmp_path / "one", tmp_path / f"out-{utt}", fs=16000)
         src = read_kv(tmp_path / "one" / "wav.scp")[utt]
         assert f"utterance '{utt}'" in str(e.value) and src in str(e.value) and reason in str(e.value)
-        assert "--skip-bad" in str(e.value)
+        assert "--skip_bad" in str(e.value)
         assert not (tmp_path / f"out-{utt}" / "wav.scp").exists()
 
 
 def test_skip_bad_lists_them(bad_dir, tmp_path, caplog):
     out = tmp_path / "out"
     with caplog.at_level(logging.INFO):
-        assert main(["--skip-bad", "--nj", "2", str(bad_dir), str(out)]) == 0
+        assert main(["--skip_bad", "--nj", "2", str(bad_dir), str(out)]) == 0
     assert sorted(read_kv(out / "wav.scp")) == ["a-good1", "a-good2"]
     assert sorted(read_kv(out / "bad_utts")) == ["b-corrupt", "c-empty", "d-missing"]
     assert "2 utterances formatted (0 were already done), 3 bad" in caplog.text

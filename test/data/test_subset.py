@@ -1,4 +1,4 @@
-"""ctc_kd.data.subset: --first, --utt-list and --spk-list keep every file consistent."""
+"""ctc_kd.data.subset: --first, --utt_list and --spk_list keep every file consistent."""
 from ctc_kd.data.subset import main
 from ctc_kd.data.validate import validate_data_dir
 
@@ -24,12 +24,12 @@ def test_first(write_dir, tmp_path):
 def test_utt_and_spk_lists(write_dir, tmp_path, caplog):
     d = _dir(write_dir, tmp_path)
     (tmp_path / "utts").write_text("b-1 anything\na-2\nzzz\n")
-    assert main(["--utt-list", str(tmp_path / "utts"), str(d), str(tmp_path / "o")]) == 0
+    assert main(["--utt_list", str(tmp_path / "utts"), str(d), str(tmp_path / "o")]) == 0
     assert (tmp_path / "o" / "spk2utt").read_text() == "a a-2\nb b-1\n"
     assert "1 of 3 ids are not in" in caplog.text
     (tmp_path / "spks").write_text("b\n")
-    assert main(["--spk-list", str(tmp_path / "spks"), str(d), str(tmp_path / "o2")]) == 0
+    assert main(["--spk_list", str(tmp_path / "spks"), str(d), str(tmp_path / "o2")]) == 0
     assert (tmp_path / "o2" / "segments").read_text() == "b-1 r2 0 1\n"
     (tmp_path / "none").write_text("q\n")
-    assert main(["--spk-list", str(tmp_path / "none"), str(d), str(tmp_path / "o3")]) == 1
+    assert main(["--spk_list", str(tmp_path / "none"), str(d), str(tmp_path / "o3")]) == 1
     assert "selects no utterance" in caplog.text and not (tmp_path / "o3").exists()

@@ -25,7 +25,7 @@ def _tokens(path):
 
 def test_char_order_hand_worked(tmp_path):
     (tmp_path / "text").write_text("u1 ab a\nu2 b b\nu3\nu4 <unk>c\n", encoding="utf-8")
-    assert main(["--unit", "char", "--text", str(tmp_path / "text"), "--out-dir", str(tmp_path / "tok")]) == 0
+    assert main(["--unit", "char", "--text", str(tmp_path / "text"), "--out_dir", str(tmp_path / "tok")]) == 0
     # counts: b 3, a 2, <space> 2 (tie: '<' < 'a' in byte order), <, >, c, k, n, u 1 each
     assert _tokens(tmp_path / "tok" / "tokens.txt") == [
         "<blank>", "<unk>", "b", "<space>", "a", "<", ">", "c", "k", "n", "u", "<sos/eos>"]
@@ -81,9 +81,9 @@ def test_bpe_vocab_too_large_is_lowered(tmp_path, caplog):
     (tmp_path / "text").write_text("u1 hello world\nu2 the cat sat on the mat\n", encoding="utf-8")
     with caplog.at_level(logging.WARNING):
         tokens = build_token_list("bpe", tmp_path / "text", tmp_path / "o", vocab_size=5000)
-    assert "--vocab-size 5000 is too large for this text; using" in caplog.text
+    assert "--vocab_size 5000 is too large for this text; using" in caplog.text
     size = spm.SentencePieceProcessor(model_file=str(tmp_path / "o" / "bpe.model")).get_piece_size()
     assert size < 5000 and len(tokens) == size - 3 + 3
-    assert main(["--unit", "bpe", "--vocab-size", "5", "--text", str(tmp_path / "text"),
-                 "--out-dir", str(tmp_path / "p")]) == 1
-    assert "use --vocab-size" in caplog.text and not (tmp_path / "p" / "tokens.txt").exists()
+    assert main(["--unit", "bpe", "--vocab_size", "5", "--text", str(tmp_path / "text"),
+                 "--out_dir", str(tmp_path / "p")]) == 1
+    assert "use --vocab_size" in caplog.text and not (tmp_path / "p" / "tokens.txt").exists()

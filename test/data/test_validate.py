@@ -60,7 +60,7 @@ def test_empty_text_is_an_error_unless_allowed(write_dir, tmp_path):
     with pytest.raises(DataDirError) as e:
         validate_data_dir(d)
     msg = str(e.value)
-    assert "2 x empty transcripts" in msg and "--allow-empty-text" in msg
+    assert "2 x empty transcripts" in msg and "--allow_empty_text" in msg
     assert f"{d / 'text'}:2: 's1-b' has an empty transcript" in msg
     assert f"{d / 'text'}:3: 's2-c' has an empty transcript" in msg
     assert validate_data_dir(d, allow_empty_text=True).num_utts == 3
@@ -125,7 +125,7 @@ def test_cli(write_dir, tmp_path, caplog):
     with caplog.at_level(logging.INFO):
         assert main([str(d)]) == 1
         assert f"{d / 'text'}:2: 's1-b' has an empty transcript" in caplog.text
-        assert main(["--allow-empty-text", str(d)]) == 0
+        assert main(["--allow_empty_text", str(d)]) == 0
         assert "is valid: 3 utterances, 2 speakers" in caplog.text
 
 

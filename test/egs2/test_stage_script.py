@@ -27,14 +27,16 @@ def test_help_lists_the_options(yesno):
     assert bad.returncode != 0 and "unknown option --no_such_option" in bad.stdout + bad.stderr
 
 
-def test_interrupted_training_resumes_from_its_checkpoint(yesno):
-    sandbox, env = yesno
-    run_recipe(sandbox, "--stop_stage", "6", env=env)
-    kd_first = run_recipe(sandbox, "--stage", "10", "--stop_stage", "10", "--student_configs",
+@pytest.mark.xdist_group("trained_yesno")  # on the worker that trained it
+def test_interrupted_training_resumes_from_its_checkpoint(trained_yesno_copy):
+    sandbox, env = trained_yesno_copy
+    again_dir = ("--expdir", "exp/again", "--train_args", "--max_epoch 4")  # a second teacher beside the first
+    kd_first = run_recipe(sandbox, "--stage", "10", "--stop_stage", "10", *again_dir, "--student_configs",
                           "conf/train_student_fpkd_stage1.yaml", env=env, check=False)
     assert kd_first.returncode != 0 and "the teacher is not trained: run stage 7 first" in kd_first.stdout
-    checkpoint = sandbox / "exp" / "teacher" / "checkpoint.pth"
-    process = subprocess.Popen(["./run.sh", "--stage", "7", "--stop_stage", "7"], cwd=sandbox,
+    run_recipe(sandbox, "--stage", "6", "--stop_stage", "6", *again_dir, env=env)
+    checkpoint = sandbox / "exp" / "again" / "teacher" / "checkpoint.pth"
+    process = subprocess.Popen(["./run.sh", "--stage", "7", "--stop_stage", "7", *again_dir], cwd=sandbox,
                                env=dict(os.environ, **env), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                start_new_session=True)
     deadline = time.time() + 300
@@ -43,23 +45,23 @@ def test_interrupted_training_resumes_from_its_checkpoint(yesno):
     assert checkpoint.exists(), "no checkpoint after the first epoch"
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
-    assert not (sandbox / "exp" / "teacher" / ".done").exists()
+    assert not (sandbox / "exp" / "again" / "teacher" / ".done").exists()
 
-    out = run_recipe(sandbox, "--stage", "7", "--stop_stage", "7", env=env).stdout
-    assert "resuming exp/teacher from its checkpoint.pth" in out
-    log = (sandbox / "exp" / "teacher" / "train.log").read_text()
+    out = run_recipe(sandbox, "--stage", "7", "--stop_stage", "7", *again_dir, env=env).stdout
+    assert "resuming exp/again/teacher from its checkpoint.pth" in out
+    log = (sandbox / "exp" / "again" / "teacher" / "train.log").read_text()
     assert "The training was resumed" in log
     epochs = [int(n) for n in re.findall(r"INFO: (\d+)epoch results", log)]
-    assert epochs == list(range(1, 13)), f"each epoch once, none repeated: {epochs}"
-    again = run_recipe(sandbox, "--stage", "7", "--stop_stage", "7", env=env).stdout
-    assert "skip exp/teacher: trained already" in again
+    assert epochs == list(range(1, 5)), f"each epoch once, none repeated: {epochs}"
+    again = run_recipe(sandbox, "--stage", "7", "--stop_stage", "7", *again_dir, env=env).stdout
+    assert "skip exp/again/teacher: trained already" in again
 
 
-def test_one_seed_of_a_system_trains_on_its_own(yesno):
+@pytest.mark.xdist_group("trained_yesno")  # on the worker that trained it
+def test_one_seed_of_a_system_trains_on_its_own(trained_yesno_copy):
     """--systems <name>_seed<k> picks one seed, so that two cores can train the seeds of one system side by side;
     and a finished run whose model is not here (a clone keeps only results) is skipped by the stages that need it."""
-    sandbox, env = yesno
-    run_recipe(sandbox, "--stop_stage", "6", env=env)
+    sandbox, env = trained_yesno_copy
     out = run_recipe(sandbox, "--stage", "10", "--stop_stage", "10", "--student_configs",
                      "conf/train_student_alone.yaml", "--seeds", "1 2", "--systems", "student_alone_seed2",
                      env=env).stdout
@@ -121,19 +123,18 @@ def test_unreadable_audio_names_the_file(yesno, corpora, tmp_path):
     assert result.returncode != 0 and broken.name in result.stdout + result.stderr
 
 
-def test_skd_and_the_layer_pruned_baseline_start_from_the_teacher(yesno):
+@pytest.mark.xdist_group("trained_yesno")  # on the worker that trained it
+def test_skd_and_the_layer_pruned_baseline_start_from_the_teacher(trained_yesno_copy):
     """--skd_init teacher starts an SKD system of the teacher's architecture from the teacher's best checkpoint (its
     CTC head copied as sub-head); the layer-pruned system starts from the teacher's first block; a finished run keeps
     its start, and a config of another architecture or a missing teacher stops the run with the fix."""
-    sandbox, env = yesno
+    sandbox, env = trained_yesno_copy
     skd, pruned = "conf/train_student_skd_teacher_size.yaml", "conf/train_student_layer_pruned.yaml"
     both = ["--stage", "10", "--stop_stage", "10", "--student_configs", f"{skd} {pruned}", "--skd_init", "teacher",
             "--train_args", "--max_epoch 2"]
-    run_recipe(sandbox, "--stop_stage", "6", env=env)
-    no_teacher = run_recipe(sandbox, *both, env=env, check=False)
+    no_teacher = run_recipe(sandbox, *both, "--expdir", "exp/untaught", env=env, check=False)
     assert no_teacher.returncode != 0 and "the teacher is not trained: run stage 7 first" in no_teacher.stdout
 
-    run_recipe(sandbox, "--stage", "7", "--stop_stage", "7", env=env)
     out = run_recipe(sandbox, *both, env=env).stdout
     exp = sandbox / "exp"
     best = "exp/teacher/valid.cer_ctc.best.pth"

@@ -42,8 +42,8 @@ def test_the_registered_term_is_computed_as_defined():
 def test_a_term_from_outside_ctc_kd_trains_from_yaml_on_yesno(corpora, tmp_path):
     from tiny_models import TOKENS, save_model, tiny_config
 
-    from ctc_kd.bin.results_table import method_name
     from ctc_kd.data import format_audio
+    from ctc_kd.results.labels import method_name
 
     waves = sorted((corpora / "yesno" / "waves_yesno").glob("*.wav"))
     words = {"0": "NO", "1": "YES"}

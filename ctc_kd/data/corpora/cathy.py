@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from ctc_kd.data.cli import run
+from ctc_kd.cli import run
 from ctc_kd.data.corpora.common import (CorpusError, DataSet, abspath, audio_duration, base_parser, locate,
                                         write_set)
 
@@ -64,7 +64,7 @@ def convert(src: Path, dest: Path) -> None:
 
     wavs = sorted(src.glob("arctic_*.wav"))
     if not wavs:
-        raise CorpusError(f"{src}: no arctic_*.wav files; point --convert-from at the data/ folder of "
+        raise CorpusError(f"{src}: no arctic_*.wav files; point --convert_from at the data/ folder of "
                           f"github.com/rhasspy/dataset-voice-cathy")
     dest.mkdir(parents=True, exist_ok=True)
     made = 0
@@ -120,7 +120,7 @@ def prepare(corpus_dir: Path, data_dir: Path, test_minutes: float = 10.0, dev_fr
         set_seconds[split[prompt]] += duration
     if not sets["train"].utt2spk:
         raise CorpusError(f"{root}: only {len(recordings)} recordings, too few for a {test_minutes} minute test set; "
-                          f"lower --test-minutes")
+                          f"lower --test_minutes")
     for name, ds in sets.items():
         log.info("%s: %d prompts", name, sum(1 for p in split.values() if p == name))
         write_set(data_dir, ds, seconds=set_seconds[name])
@@ -130,9 +130,9 @@ def prepare(corpus_dir: Path, data_dir: Path, test_minutes: float = 10.0, dev_fr
 def main(argv: Optional[List[str]] = None) -> int:
     parser = base_parser("cathy", "Kaldi data dirs train/dev/test from cathy/arctic_*.flac + .txt, split by prompt.",
                          "CATHY", "cathy")
-    parser.add_argument("--test-minutes", type=float, default=10.0, help="audio in the test set (default 10)")
-    parser.add_argument("--dev-fraction", type=float, default=0.05, help="share of recordings in dev (default 0.05)")
-    parser.add_argument("--convert-from", type=Path,
+    parser.add_argument("--test_minutes", type=float, default=10.0, help="audio in the test set (default 10)")
+    parser.add_argument("--dev_fraction", type=float, default=0.05, help="share of recordings in dev (default 0.05)")
+    parser.add_argument("--convert_from", type=Path,
                         help="first convert the GitHub originals (data/arctic_*.wav, 48 kHz stereo) found in this "
                              "folder into CORPUS_DIR/cathy/*.flac (16 kHz mono); done files are skipped")
     args = parser.parse_args(argv)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, Iterable, Optional
 
-from ctc_kd.data.cli import run
+from ctc_kd.cli import run
 from ctc_kd.data.datadir import DataDir
 from ctc_kd.data.validate import validate_data_dir
 
@@ -103,9 +103,9 @@ def write_set(data_dir: Path, ds: DataSet, seconds: Optional[float] = None) -> N
 def base_parser(prog: str, description: str, var: str, top: str) -> argparse.ArgumentParser:
     """The options every corpus module has: where the corpus is and where the data dirs go."""
     parser = argparse.ArgumentParser(prog=f"python -m ctc_kd.data.corpora.{prog}", description=description)
-    parser.add_argument("--corpus-dir", type=Path, required=True,
+    parser.add_argument("--corpus_dir", type=Path, required=True,
                         help=f"folder holding {top}/ (db.sh's {var}); the {top} folder itself is accepted too")
-    parser.add_argument("--data-dir", type=Path, default=Path("data"),
+    parser.add_argument("--data_dir", type=Path, default=Path("data"),
                         help="where the data/<set>/ dirs are written (default: data)")
     return parser
 

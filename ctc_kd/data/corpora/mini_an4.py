@@ -64,7 +64,7 @@ def prepare(corpus_dir: Path, data_dir: Path, num_dev: int = 1) -> Dict[str, Dat
     root = locate(corpus_dir, "an4", "etc/an4_train.fileids", "AN4", "MINI_AN4", LAYOUT)
     train = sorted(read_part(root, "train"))
     if not 0 < num_dev < len(train):
-        raise CorpusError(f"--num-dev {num_dev}: must leave train utterances ({len(train)} in an4_train)")
+        raise CorpusError(f"--num_dev {num_dev}: must leave train utterances ({len(train)} in an4_train)")
     parts = {"train": train[:-num_dev], "dev": train[-num_dev:], "test": read_part(root, "test")}
     sets = {}
     for name, rows in parts.items():
@@ -78,7 +78,7 @@ def prepare(corpus_dir: Path, data_dir: Path, num_dev: int = 1) -> Dict[str, Dat
 def main(argv: Optional[List[str]] = None) -> int:
     parser = base_parser("mini_an4", "Kaldi data dirs train/dev/test from the AN4 layout (an4/etc, an4/wav).",
                          "MINI_AN4", "an4")
-    parser.add_argument("--num-dev", type=int, default=1,
+    parser.add_argument("--num_dev", type=int, default=1,
                         help="train utterances held out as dev: the last ones in utterance-id order (default 1)")
     args = parser.parse_args(argv)
     return run_prepare(prepare, args.corpus_dir, args.data_dir, args.num_dev)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
-from ctc_kd.data.cli import run
+from ctc_kd.cli import run
 from ctc_kd.data.corpora.common import CorpusError, DataSet, abspath, base_parser, locate, write_set
 
 log = logging.getLogger(__name__)
@@ -142,7 +142,7 @@ def choose_dev_speakers(age: Dict[str, int], gender: Dict[str, str], count: int 
 def read_dev_speakers(path: Path, train: Half) -> List[str]:
     """Speaker ids of a dev list (one per line; `#` starts a comment), each checked against the train half."""
     if not path.is_file():
-        raise CorpusError(f"{path}: no such dev speaker list; give an existing file or leave --dev-speakers out")
+        raise CorpusError(f"{path}: no such dev speaker list; give an existing file or leave --dev_speakers out")
     speakers: List[str] = []
     for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         fields = line.split("#", 1)[0].split()
@@ -224,13 +224,13 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = base_parser("speechocean762", "Kaldi data dirs train/dev/test of speechocean762: the official test "
                          "half as test, train speakers held out as dev, the other train speakers as train.",
                          "SPEECHOCEAN762", "speechocean762")
-    parser.add_argument("--dev-speakers", type=Path,
+    parser.add_argument("--dev_speakers", type=Path,
                         help="file listing the train-half speakers that form dev, one id per line (# comments); "
-                             "default: --num-dev-speakers chosen by the balanced rule (choose_dev_speakers)")
-    parser.add_argument("--num-dev-speakers", type=int, default=DEV_SPEAKERS,
+                             "default: --num_dev_speakers chosen by the balanced rule (choose_dev_speakers)")
+    parser.add_argument("--num_dev_speakers", type=int, default=DEV_SPEAKERS,
                         help=f"speakers the rule holds out when no list is given (default {DEV_SPEAKERS})")
-    parser.add_argument("--print-dev-speakers", action="store_true",
-                        help="only print the rule's choice in the --dev-speakers file format, write nothing")
+    parser.add_argument("--print_dev_speakers", action="store_true",
+                        help="only print the rule's choice in the --dev_speakers file format, write nothing")
     args = parser.parse_args(argv)
 
     def body():

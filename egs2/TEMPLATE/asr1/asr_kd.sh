@@ -61,7 +61,7 @@ python=python
 help_message=$(sed -n '/^# ---- options/,/^# ---- parse/p' "$0" | sed '1d;$d' | sed 's/^\([a-z_0-9]*\)=\(.*\)/  --\1 \2/')
 usage() {
     cat <<EOF
-Usage: $0 [--option value] ...
+Usage: $0 [--option value] ...   (--option-name is taken for --option_name, as in ESPnet's scripts)
 The stages: 1 data, 2 speed perturbation, 3 audio formatting, 4 filtering, 5 token list, 6 feature statistics,
 7 teacher training, 8 teacher decoding and scoring, 9 teacher-output cache (--teacher_mode cached), 10 student trainings,
 11 decoding, 12 scoring, 13 alignment analysis (spike timing vs the teacher), 14 results table (RESULTS.md),
@@ -76,6 +76,7 @@ while [ $# -gt 0 ]; do
         --help|-h) usage; exit 0 ;;
         --*)
             name=${1#--}
+            name=${name//-/_}  # --a-b is --a_b
             if ! declare -p "$name" >/dev/null 2>&1 || ! grep -q "^${name}=" "$0"; then
                 echo "$0: unknown option $1 (see --help)" >&2; exit 2
             fi
@@ -438,9 +439,9 @@ score_system() {
         for unit in cer wer $( [ "$token_type" = bpe ] && echo ter ); do
             local unit_args=(--unit "${unit/cer/char}")
             [ "$unit" = wer ] && unit_args=(--unit word)
-            [ "$unit" = ter ] && unit_args=(--unit token --token-list "$token_list" --bpe-model "$bpemodel")
+            [ "$unit" = ter ] && unit_args=(--unit token --token_list "$token_list" --bpemodel "$bpemodel")
             $python -m ctc_kd.bin.score --ref "$data_feats/$set/text" --hyp "$out/text" "${unit_args[@]}" \
-                --utt2spk "$data_feats/$set/utt2spk" --out-dir "$out/score_$unit" > "$out/score_$unit.log" 2>&1 \
+                --utt2spk "$data_feats/$set/utt2spk" --out_dir "$out/score_$unit" > "$out/score_$unit.log" 2>&1 \
                 || die "scoring $out failed: see $out/score_$unit.log"
         done
         log "scored $out: CER $(json_err "$out/score_cer/score.json")%, WER $(json_err "$out/score_wer/score.json")%"
@@ -487,7 +488,7 @@ if want 3; then
         params="fs=$fs audio_format=$audio_format"
         done_with "$out" "$params" && continue
         # shellcheck disable=SC2206  # $python is a command (with options)
-        format=($python -m ctc_kd.data.format_audio --fs "$fs" --audio-format "$audio_format" "data/$set" "$out")
+        format=($python -m ctc_kd.data.format_audio --fs "$fs" --audio_format "$audio_format" "data/$set" "$out")
         run_jobs "$train_cmd" "$nj" "$out/jobs/log/format_audio.JOB.log" "${format[@]}" --shard JOB --num_shards "$nj" \
             || die "formatting data/$set failed: see $out/jobs/log/format_audio.*.log (re-running keeps the files done)"
         "${format[@]}" --merge_shards "$nj" --shard_log "$out/jobs/log/format_audio.JOB.log" || die "merging $out failed (above)"
@@ -503,7 +504,7 @@ if want 4; then
         out=$data_feats/$set
         params="fs=$fs min_sec=$min_sec max_sec=$max_sec"
         done_with "$out" "$params" && continue
-        $python -m ctc_kd.data.filter --fs "$fs" --min-sec "$min_sec" --max-sec "$max_sec" "$data_feats/org/$set" "$out"
+        $python -m ctc_kd.data.filter --fs "$fs" --min_sec "$min_sec" --max_sec "$max_sec" "$data_feats/org/$set" "$out"
         mark_done "$out" "$params"
     done
     for set in $test_sets; do  # test sets are scored whole: linked, not filtered
@@ -519,8 +520,8 @@ if want 5; then
     if [ -e "$token_list" ]; then
         log "skip $token_list: exists (delete $token_dir to rebuild; every model depends on it)"
     else
-        $python -m ctc_kd.data.token_list --unit "$token_type" --text "$data_feats/$train_sp/text" --out-dir "$token_dir" \
-            --vocab-size "$nbpe" --bpe-model-type "$bpe_model_type"
+        $python -m ctc_kd.data.token_list --unit "$token_type" --text "$data_feats/$train_sp/text" --out_dir "$token_dir" \
+            --vocab_size "$nbpe" --bpe_model_type "$bpe_model_type"
     fi
 fi
 

@@ -48,7 +48,7 @@ def test_local_data_sh_unpacks_speakers_and_writes_character_transcripts(speech,
 def test_module_asks_for_the_speaker_archives_to_be_extracted(speech, tmp_path, caplog):
     corpus = build_corpus(tmp_path, speech)
     with caplog.at_level(logging.ERROR):
-        assert aishell.main(["--corpus-dir", str(corpus), "--data-dir", str(tmp_path / "data")]) == 1
+        assert aishell.main(["--corpus_dir", str(corpus), "--data_dir", str(tmp_path / "data")]) == 1
     assert "4 per-speaker archives (e.g. S0002.tar.gz) not extracted yet" in caplog.text
 
 

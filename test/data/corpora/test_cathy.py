@@ -27,7 +27,7 @@ def prompt(line: str) -> str:
 def test_local_data_sh_splits_the_real_corpus_by_prompt(corpora, tmp_path, run_data_sh, read_datadir):
     # corpora/cathy: 36 recordings of 29 prompts (a0001 and a0002 three takes, a0012 two, a0015 three); prompts in
     # SHA-1 order fill test to 18 s (six prompts, 19.9 s), then dev to 15% of 36 recordings (four prompts, six takes)
-    run = run_data_sh("cathy", tmp_path, "--test-minutes", "0.3", "--dev-fraction", "0.15",
+    run = run_data_sh("cathy", tmp_path, "--test_minutes", "0.3", "--dev_fraction", "0.15",
                       env={"CATHY": str(corpora)})
     assert run.returncode == 0, run.stderr
     sets = {name: read_datadir(tmp_path / "data" / name) for name in ("train", "dev", "test")}
@@ -64,8 +64,8 @@ def test_convert_makes_the_16k_mono_flac_layout(corpora, tmp_path, read_datadir)
         up = torchaudio.functional.resample(torch.from_numpy(audio), rate, 48000).numpy()
         soundfile.write(str(src / f"{stem}.wav"), np.stack([up, up], axis=1), 48000, subtype="PCM_16")
         shutil.copy(corpora / "cathy" / f"{stem}.txt", src / f"{stem}.txt")
-    args = ["--corpus-dir", str(tmp_path), "--data-dir", str(tmp_path / "data"), "--convert-from", str(src),
-            "--test-minutes", "0.01"]  # one prompt each in test, dev, train
+    args = ["--corpus_dir", str(tmp_path), "--data_dir", str(tmp_path / "data"), "--convert_from", str(src),
+            "--test_minutes", "0.01"]  # one prompt each in test, dev, train
     assert cathy.main(args) == 0
     for stem, audio in originals.items():
         info = soundfile.info(str(tmp_path / "cathy" / f"{stem}.flac"))
@@ -87,5 +87,5 @@ def test_module_errors_on_an_empty_transcript(corpora, tmp_path, caplog):
     folder.mkdir()
     shutil.copy(corpora / "cathy" / "arctic_a0001_1592748574.flac", folder)
     (folder / "arctic_a0001_1592748574.txt").write_text(" -- \n")
-    assert cathy.main(["--corpus-dir", str(tmp_path), "--data-dir", str(tmp_path / "data")]) == 1
+    assert cathy.main(["--corpus_dir", str(tmp_path), "--data_dir", str(tmp_path / "data")]) == 1
     assert f"{folder / 'arctic_a0001_1592748574.txt'}: no words in the transcript" in caplog.text

@@ -70,6 +70,6 @@ def test_module_names_the_transcript_line_without_words(corpora, tmp_path, caplo
     lines = trans.read_text().splitlines()
     trans.write_text(f"{lines[0]}\n1272-128104-0001 \n")
     with caplog.at_level(logging.ERROR):
-        status = librispeech.main(["--corpus-dir", str(root), "--data-dir", str(tmp_path / "data"),
+        status = librispeech.main(["--corpus_dir", str(root), "--data_dir", str(tmp_path / "data"),
                                    "--parts", "dev-clean"])
     assert status == 1 and f"{trans}:2: '1272-128104-0001' has no words" in caplog.text

@@ -42,12 +42,12 @@ def test_module_names_the_bad_transcription_line(corpora, tmp_path, caplog):
     lines[1] = "<s> </s> (an253-fash-b)"
     (etc / "an4_train.transcription").write_text("\n".join(lines) + "\n")
     with caplog.at_level(logging.ERROR):
-        status = mini_an4.main(["--corpus-dir", str(tmp_path / "downloads"), "--data-dir", str(tmp_path / "data")])
+        status = mini_an4.main(["--corpus_dir", str(tmp_path / "downloads"), "--data_dir", str(tmp_path / "data")])
     assert status == 1
     assert f"{etc / 'an4_train.transcription'}:2: transcript without words" in caplog.text
 
 
 def test_module_explains_a_missing_corpus(tmp_path, caplog):
     with caplog.at_level(logging.ERROR):
-        assert mini_an4.main(["--corpus-dir", str(tmp_path), "--data-dir", str(tmp_path / "data")]) == 1
+        assert mini_an4.main(["--corpus_dir", str(tmp_path), "--data_dir", str(tmp_path / "data")]) == 1
     assert "an4/etc/an4_{train,test}" in caplog.text and "Set MINI_AN4 in db.sh" in caplog.text

@@ -26,7 +26,7 @@ def damaged(corpus, tmp_path) -> Path:
 def test_local_data_sh_writes_the_halves_and_holds_out_the_listed_speakers(corpus, tmp_path, run_data_sh,
                                                                          read_datadir):
     (tmp_path / "dev_list").write_text("# held out\n1027  # age 9, f\n")
-    run = run_data_sh("speechocean762", tmp_path / "recipe", "--dev-speakers", str(tmp_path / "dev_list"),
+    run = run_data_sh("speechocean762", tmp_path / "recipe", "--dev_speakers", str(tmp_path / "dev_list"),
                       env={"SPEECHOCEAN762": str(corpus.parent)})
     assert run.returncode == 0, run.stderr
     sets = {name: read_datadir(tmp_path / "recipe" / "data" / name) for name in ("train", "dev", "test")}
@@ -41,13 +41,13 @@ def test_local_data_sh_writes_the_halves_and_holds_out_the_listed_speakers(corpu
     assert "data/dev: 2 utterances, 1 speakers" in run.stderr
     assert "data/test: 3 utterances, 2 speakers" in run.stderr
     # prepared sets are kept: a second run does nothing
-    again = run_data_sh("speechocean762", tmp_path / "recipe", "--dev-speakers", str(tmp_path / "dev_list"),
+    again = run_data_sh("speechocean762", tmp_path / "recipe", "--dev_speakers", str(tmp_path / "dev_list"),
                         env={"SPEECHOCEAN762": str(corpus.parent)})
     assert again.returncode == 0 and "already prepared" in again.stdout
 
 
 def test_the_corpus_folder_itself_is_accepted_and_without_a_list_the_rule_picks_dev(corpus, tmp_path, read_datadir):
-    args = ["--corpus-dir", str(corpus), "--data-dir", str(tmp_path / "data"), "--num-dev-speakers", "1"]
+    args = ["--corpus_dir", str(corpus), "--data_dir", str(tmp_path / "data"), "--num_dev_speakers", "1"]
     assert speechocean762.main(args) == 0
     # 4 speakers, one in each group: each group's share of one seat is 0.25, the tie goes to the first group by name
     assert read_datadir(tmp_path / "data" / "dev")["spk2utt"] == ["0006 0006_000060011 0006_000060023"]
@@ -68,15 +68,15 @@ def test_dev_rule_keeps_the_mix_and_orders_each_group_by_sha1():
 
 
 def test_print_dev_speakers_writes_the_list_format(corpus, capsys):
-    assert speechocean762.main(["--corpus-dir", str(corpus.parent), "--print-dev-speakers",
-                                "--num-dev-speakers", "2"]) == 0
+    assert speechocean762.main(["--corpus_dir", str(corpus.parent), "--print_dev_speakers",
+                                "--num_dev_speakers", "2"]) == 0
     # 2 seats of 4 groups of one: the two first group names by the tie rule, adult-f (0006) and adult-m (0024)
     assert capsys.readouterr().out == "0006  # age 25, f, adult-f\n0024  # age 21, m, adult-m\n"
 
 
 def run_module(corpus_dir: Path, tmp_path: Path, *extra: str) -> int:
-    return speechocean762.main(["--corpus-dir", str(corpus_dir), "--data-dir", str(tmp_path / "data"),
-                                "--num-dev-speakers", "1", *extra])
+    return speechocean762.main(["--corpus_dir", str(corpus_dir), "--data_dir", str(tmp_path / "data"),
+                                "--num_dev_speakers", "1", *extra])
 
 
 def test_a_transcript_with_other_characters_is_an_error_naming_the_line(damaged, tmp_path, caplog):
@@ -139,7 +139,7 @@ def test_an_age_that_is_not_a_number_is_an_error_naming_the_line(damaged, tmp_pa
 def test_a_dev_list_naming_an_unknown_speaker_is_an_error_naming_the_line(corpus, tmp_path, caplog):
     listed = tmp_path / "dev_list"
     listed.write_text("0006\n0003\n")
-    assert run_module(corpus, tmp_path, "--dev-speakers", str(listed)) == 1
+    assert run_module(corpus, tmp_path, "--dev_speakers", str(listed)) == 1
     assert f"{listed}:2: speaker '0003' is not in the official train half" in caplog.text
 
 

@@ -58,7 +58,7 @@ def test_module_reports_a_talk_without_audio(corpus, tmp_path, caplog):
         for stm in (root / "TEDLIUM_release2" / name / "stm").glob("*.stm"):
             (copy / name / "stm" / stm.name).write_text(stm.read_text())
     with caplog.at_level(logging.ERROR):
-        assert tedlium2.main(["--corpus-dir", str(tmp_path), "--data-dir", str(tmp_path / "data")]) == 1
+        assert tedlium2.main(["--corpus_dir", str(tmp_path), "--data_dir", str(tmp_path / "data")]) == 1
     assert f"{copy / 'train' / 'stm' / 'CathyArctic_2020A.stm'}:2: talk 'CathyArctic_2020A' has no audio" in caplog.text
 
 

@@ -12,7 +12,7 @@ from ctc_kd.data.corpora import yesno
 
 def test_module_writes_the_documented_split(corpora, tmp_path, read_datadir):
     corpus = corpora / "yesno"
-    assert yesno.main(["--corpus-dir", str(corpus), "--data-dir", str(tmp_path / "data")]) == 0
+    assert yesno.main(["--corpus_dir", str(corpus), "--data_dir", str(tmp_path / "data")]) == 0
     sets = {name: read_datadir(tmp_path / "data" / name) for name in ("train", "dev", "test")}
     assert [len(sets[n]["text"]) for n in ("train", "dev", "test")] == [42, 6, 12]
     wav = corpus / "waves_yesno"
@@ -34,7 +34,7 @@ def test_module_rejects_a_file_name_that_is_not_a_transcript(corpora, tmp_path, 
     folder.mkdir()
     shutil.copy(corpora / "yesno" / "waves_yesno" / "0_0_0_0_1_1_1_1.wav", folder / "0_2_1.wav")
     with caplog.at_level(logging.ERROR):
-        assert yesno.main(["--corpus-dir", str(tmp_path), "--data-dir", str(tmp_path / "data")]) == 1
+        assert yesno.main(["--corpus_dir", str(tmp_path), "--data_dir", str(tmp_path / "data")]) == 1
     assert str(folder / "0_2_1.wav") in caplog.text and "0 = NO, 1 = YES" in caplog.text
 
 

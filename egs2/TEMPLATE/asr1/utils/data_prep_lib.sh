@@ -3,21 +3,23 @@
 # The script sets $usage, $download and $force before calling them (so shellcheck, reading this file alone, is told
 # not to ask where they are assigned: SC2154).
 
-# Sets the script's variable of each `--name value` among the allowed names ($1, e.g. "--download --force"; dashes
-# become underscores) from the other arguments, then checks --download and --force; --help prints $usage.
+# Sets the script's variable of each `--name value` among the allowed names ($1, e.g. "--download --force"; --a-b is
+# taken for --a_b, as in the stage script) from the other arguments, then checks --download and --force; --help
+# prints $usage.
 parse_data_options() {
-    local _dpl_allowed=$1 _dpl_name _dpl_ok
+    local _dpl_allowed=$1 _dpl_name _dpl_given _dpl_ok
     shift
     while [ $# -gt 0 ]; do
         case $1 in --help|-h) echo "$usage"; exit 0 ;; esac
+        _dpl_given=$1
+        case $1 in --*) _dpl_given=${1#--}; _dpl_given=--${_dpl_given//-/_} ;; esac
         _dpl_ok=false
-        for _dpl_name in $_dpl_allowed; do [ "$1" = "$_dpl_name" ] && _dpl_ok=true; done
+        for _dpl_name in $_dpl_allowed; do [ "$_dpl_given" = "$_dpl_name" ] && _dpl_ok=true; done
         if [ "$_dpl_ok" = false ]; then
             echo "$0: unknown option '$1'" >&2; echo "$usage" >&2; exit 2
         fi
         [ $# -ge 2 ] || { echo "$0: $1 needs a value" >&2; exit 2; }
-        _dpl_name=${1#--}
-        printf -v "${_dpl_name//-/_}" '%s' "$2"
+        printf -v "${_dpl_given#--}" '%s' "$2"
         shift 2
     done
     for _dpl_name in download force; do

@@ -33,7 +33,7 @@ fi
 wav=$AISHELL/data_aishell/wav
 if compgen -G "$wav/*.tar.gz" >/dev/null; then
     log "extracting the per-speaker archives in $wav"
-    python -m ctc_kd.data.download --archive "$wav"/*.tar.gz --dest "$wav" --remove-archive
+    python -m ctc_kd.data.download --archive "$wav"/*.tar.gz --dest "$wav" --remove_archive
 fi
 
-write_sets "$AISHELL/data_aishell" aishell --corpus-dir "$AISHELL" --data-dir data
+write_sets "$AISHELL/data_aishell" aishell --corpus_dir "$AISHELL" --data_dir data

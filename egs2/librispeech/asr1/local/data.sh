@@ -11,14 +11,14 @@ train_set=train_960  # the selected train-* parts combined (a single part of the
 dev_set=dev          # the selected dev-* parts combined
 
 usage="Usage: local/data.sh [--download true|false] [--force true|false] [--mirror URL] [--parts \"PART ...\"]
-                     [--train-set NAME] [--dev-set NAME]
+                     [--train_set NAME] [--dev_set NAME]
 Writes data/<part> for each part (dev-clean -> data/dev_clean) of LibriSpeech (OpenSLR resource 12) from
 \$LIBRISPEECH/LibriSpeech (LIBRISPEECH: see db.sh), then data/\$train_set = the train-* parts and
 data/\$dev_set = the dev-* parts combined. Defaults: --parts \"$parts\"
---train-set $train_set --dev-set $dev_set."
+--train_set $train_set --dev_set $dev_set."
 # shellcheck source=../utils/data_prep_lib.sh
 . "$(dirname "$0")/../utils/data_prep_lib.sh"
-parse_data_options "--download --force --mirror --parts --train-set --dev-set" "$@"
+parse_data_options "--download --force --mirror --parts --train_set --dev_set" "$@"
 # shellcheck source=../db.sh
 . ./db.sh
 
@@ -60,7 +60,7 @@ done
 
 if [ ${#todo[@]} -gt 0 ]; then
     log "writing data/ dirs of ${todo[*]} from $LIBRISPEECH/LibriSpeech"
-    python -m ctc_kd.data.corpora.librispeech --corpus-dir "$LIBRISPEECH" --data-dir data --parts "${todo[@]}"
+    python -m ctc_kd.data.corpora.librispeech --corpus_dir "$LIBRISPEECH" --data_dir data --parts "${todo[@]}"
 fi
 
 redone=" ${todo[*]:-} "

@@ -32,4 +32,4 @@ if [ ! -d "$MINI_AN4/an4" ]; then
     fi
 fi
 
-write_sets "$corpus/an4" mini_an4 --corpus-dir "$corpus" --data-dir data
+write_sets "$corpus/an4" mini_an4 --corpus_dir "$corpus" --data_dir data

@@ -8,12 +8,12 @@ force=false                               # redo data/<set> even when data/<set>
 mirror=https://www.openslr.org/resources  # OpenSLR mirror, e.g. https://openslr.elda.org/resources
 dev_speakers=local/dev_speakers           # train-half speakers held out as dev ("" : the rule picks 10)
 
-usage="Usage: local/data.sh [--download true|false] [--force true|false] [--mirror URL] [--dev-speakers FILE]
+usage="Usage: local/data.sh [--download true|false] [--force true|false] [--mirror URL] [--dev_speakers FILE]
 Writes data/{train,dev,test} of speechocean762 (OpenSLR resource 101) from \$SPEECHOCEAN762/speechocean762
 (SPEECHOCEAN762: see db.sh; the speechocean762 folder itself is accepted too): test = the official test half,
-dev = the train-half speakers listed in --dev-speakers (default $dev_speakers), train = the other train speakers."
+dev = the train-half speakers listed in --dev_speakers (default $dev_speakers), train = the other train speakers."
 . "$(dirname "$0")/../utils/data_prep_lib.sh"
-parse_data_options "--download --force --mirror --dev-speakers" "$@"
+parse_data_options "--download --force --mirror --dev_speakers" "$@"
 # shellcheck source=../db.sh
 . ./db.sh
 exit_if_prepared train dev test
@@ -28,5 +28,5 @@ if [ ! -e "$SPEECHOCEAN762/train/wav.scp" ] && ! have "$SPEECHOCEAN762" "$archiv
     download_into "$SPEECHOCEAN762" "$archive" "$mirror/101/$archive"
 fi
 
-write_sets "$SPEECHOCEAN762" speechocean762 --corpus-dir "$SPEECHOCEAN762" --data-dir data \
-    ${dev_speakers:+--dev-speakers "$dev_speakers"}
+write_sets "$SPEECHOCEAN762" speechocean762 --corpus_dir "$SPEECHOCEAN762" --data_dir data \
+    ${dev_speakers:+--dev_speakers "$dev_speakers"}

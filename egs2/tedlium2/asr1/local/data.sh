@@ -25,4 +25,4 @@ if ! have "$TEDLIUM2" TEDLIUM_release2.tar.gz TEDLIUM_release2; then
     download_into "$TEDLIUM2" TEDLIUM_release2.tar.gz "$mirror/19/TEDLIUM_release2.tar.gz"
 fi
 
-write_sets "$TEDLIUM2/TEDLIUM_release2" tedlium2 --corpus-dir "$TEDLIUM2" --data-dir data
+write_sets "$TEDLIUM2/TEDLIUM_release2" tedlium2 --corpus_dir "$TEDLIUM2" --data_dir data

@@ -22,4 +22,4 @@ if ! have "$YESNO" waves_yesno.tar.gz waves_yesno; then
     download_into "$YESNO" yesno "$mirror/1/waves_yesno.tar.gz"
 fi
 
-write_sets "$YESNO/waves_yesno" yesno --corpus-dir "$YESNO" --data-dir data
+write_sets "$YESNO/waves_yesno" yesno --corpus_dir "$YESNO" --data_dir data

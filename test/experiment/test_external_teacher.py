@@ -2,7 +2,8 @@
 import pytest
 import yaml
 
-from ctc_kd.bin.import_teacher import import_teacher, main
+from ctc_kd.bin.import_teacher import main
+from ctc_kd.experiment.external_teacher import import_teacher
 
 TOKENS = ["<blank>", "<unk>", "a", "b", "<sos/eos>"]
 

@@ -1,8 +1,9 @@
-"""Command-line plumbing shared by the data tools: the project's log format and clean exits on bad input."""
+"""Command-line plumbing of every ctc_kd tool: the project's log format and clean exits on bad input."""
 from __future__ import annotations
 
 import logging
-from typing import Callable, Optional
+import re
+from typing import Callable, Optional, Sequence
 
 LOG_FORMAT = "%(asctime)s (%(module)s:%(lineno)d) %(levelname)s: %(message)s"
 
@@ -21,3 +22,9 @@ def run(body: Callable[[], Optional[int]], errors=(ValueError, OSError)) -> int:
     except errors as e:  # the message already names the file and the fix
         logging.error("%s", e, stacklevel=2)  # reported as the calling tool's line
         return 1
+
+
+def command_line(program: str, argv: Sequence[str]) -> str:
+    """How a tool was called, each argument quoted as a shell needs it, so that the line pastes back into one."""
+    return program + " " + " ".join(
+        a if a and re.fullmatch(r"[\w./:=@%+,-]+", a) else "'" + a.replace("'", "'\\''") + "'" for a in argv)

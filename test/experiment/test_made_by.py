@@ -4,13 +4,9 @@ import json
 
 import yaml
 
-from ctc_kd.bin.made_by import RECORD, current_record, differences, flatten, main
-
-
-def write_config(path, lr=0.005, size=16):
-    path.write_text(yaml.safe_dump({"optim_conf": {"lr": lr}, "encoder_conf": {"output_size": size},
-                                    "best_model_criterion": [["valid", "cer_ctc", "min"]]}))
-    return path
+from ctc_kd.bin.made_by import main
+from ctc_kd.experiment.layout import MADE_BY
+from ctc_kd.experiment.made_by import current_record, differences, flatten
 
 
 def test_flatten_gives_one_comparable_value_per_leaf():
@@ -30,13 +26,19 @@ def test_differences_name_the_key_and_both_values():
     assert differences(then, now) == ["config.new_key: (not set) -> true", "config.optim_conf.lr: 0.005 -> 0.01"]
 
 
+def write_config(path, lr=0.005, size=16):
+    path.write_text(yaml.safe_dump({"optim_conf": {"lr": lr}, "encoder_conf": {"output_size": size},
+                                    "best_model_criterion": [["valid", "cer_ctc", "min"]]}))
+    return path
+
+
 def test_first_run_records_then_same_passes_and_a_change_is_refused(tmp_path, capsys):
     exp = tmp_path / "exp" / "student"
     config = write_config(tmp_path / "train.yaml")
     assert main([str(exp), "--config", str(config), "--value", "seed=1"]) == 0
-    assert not (exp / RECORD).exists()  # a check alone writes nothing
+    assert not (exp / MADE_BY).exists()  # a check alone writes nothing
     assert main([str(exp), "--config", str(config), "--value", "seed=1", "--write"]) == 0
-    record = json.loads((exp / RECORD).read_text())
+    record = json.loads((exp / MADE_BY).read_text())
     assert record["config.optim_conf.lr"] == "0.005" and record["seed"] == "1"
     assert main([str(exp), "--config", str(config), "--value", "seed=1"]) == 0
 
@@ -45,4 +47,4 @@ def test_first_run_records_then_same_passes_and_a_change_is_refused(tmp_path, ca
     assert main([str(exp), "--config", str(config), "--value", "seed=1", "--write"]) == 1
     assert capsys.readouterr().out.splitlines() == ["config.encoder_conf.output_size: 16 -> 32",
                                                     "config.optim_conf.lr: 0.005 -> 0.01"]
-    assert json.loads((exp / RECORD).read_text()) == record  # the record of the run is never rewritten
+    assert json.loads((exp / MADE_BY).read_text()) == record  # the record of the run is never rewritten

@@ -2,7 +2,7 @@
 of a teacher trained elsewhere works as well as a recipe's training config."""
 import yaml
 
-from ctc_kd.bin.collect_stats import features_config
+from ctc_kd.data.feature_stats import features_config
 
 
 def test_a_dumped_config_keeps_only_what_decides_the_features(tmp_path):

@@ -1,0 +1,67 @@
+"""Decode data dirs with one model load: the model named, the search set up, each set decoded and written."""
+import argparse
+import logging
+import tempfile
+from pathlib import Path
+from typing import List
+
+import yaml
+
+from ctc_kd.decoding.outputs import check_writable, write_info
+from ctc_kd.decoding.searches import beam_decoder, decode_beam, decode_greedy, greedy_decoder
+from ctc_kd.inference.audio import audio_lengths, model_sample_rate
+from ctc_kd.inference.device import inference_device
+from ctc_kd.inference.plain_model import plain_model_files
+from ctc_kd.models.param_count import count_parameters
+
+log = logging.getLogger(__name__)
+
+
+def decode(args: argparse.Namespace) -> List[dict]:
+    """Decode each data dir into its output dir with one model; returns each decode_info.
+
+    args holds ctc_kd.bin.decode's options: the model (model_dir, or config, model_file, export_dir, skd_full_model),
+    data_dir and output_dir (lists of one length), the search (decoder, its settings), ngpu and num_threads.
+    """
+    if args.batch_size < 1:
+        raise ValueError(f"--batch_size must be at least 1, got {args.batch_size}")
+    if len(args.data_dir) != len(args.output_dir):
+        raise ValueError(f"{len(args.data_dir)} --data_dir but {len(args.output_dir)} --output_dir: give one each")
+    for output_dir in args.output_dir:
+        check_writable(Path(output_dir))
+    device = inference_device(args.ngpu, args.num_threads)
+    from ctc_kd.espnet_import import import_espnet_quietly
+
+    import_espnet_quietly()
+    with tempfile.TemporaryDirectory(prefix="ctc_kd_decode.") as tmp:
+        config_path, model_path = plain_model_files(Path(tmp), args.model_dir, args.config, args.model_file,
+                                                    args.export_dir, submodel=not args.skd_full_model)
+        params = count_parameters(model_path)  # kept with the results: the model itself is not committed
+        with open(config_path, encoding="utf-8") as f:
+            config = yaml.safe_load(f)
+        volume = (config.get("preprocessor_conf") or {}).get("speech_volume_normalize")
+        settings, decoder, run_decoder = search(args, config, config_path, model_path, device)
+        infos = []
+        for data_dir, output_dir in zip(args.data_dir, args.output_dir):
+            wav_scp, lengths, sample_rate = audio_lengths(Path(data_dir), model_sample_rate(config))
+            hyps, decode_seconds, read_seconds, frames = run_decoder(decoder, wav_scp, lengths, args, device, volume)
+            infos.append(write_info(args, settings, data_dir, output_dir, hyps, lengths, sample_rate,
+                                    decode_seconds, read_seconds, device, params, frames))
+    return infos
+
+
+def search(args: argparse.Namespace, config: dict, config_path: Path, model_path: Path, device: str):
+    """(the settings decode_info.json records, the decoder, the function running it over a set) of --decoder; a
+    --ctc_weight below 1 falls back to 1 for a model without an attention decoder."""
+    settings = {"decoder": args.decoder}
+    if args.decoder == "beam":
+        trained_ctc_weight = (config.get("model_conf") or {}).get("ctc_weight", 0.5)  # 1.0: no decoder built
+        has_decoder = config.get("decoder") not in (None, "none") and trained_ctc_weight < 1.0
+        if args.ctc_weight < 1.0 and not has_decoder:
+            log.warning(f"--ctc_weight {args.ctc_weight} but {config_path} has no attention decoder: using 1.0")
+            args.ctc_weight = 1.0
+        settings.update(beam_size=args.beam_size, ctc_weight=args.ctc_weight, penalty=args.penalty,
+                        maxlenratio=args.maxlenratio, batch_size=1)
+        return settings, beam_decoder(config_path, model_path, args, device), decode_beam
+    settings.update(beam_size=None, batch_size=args.batch_size, batch_bins=args.batch_bins)
+    return settings, greedy_decoder(config_path, model_path, args, device), decode_greedy

@@ -1,0 +1,292 @@
+"""The tables of RESULTS.md with their footnotes and legends, and the same numbers for results.json."""
+import shutil
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence
+
+from ctc_kd.analysis.curves import plot_valid_curves
+from ctc_kd.analysis.spike_timing import NEAR_FRAMES
+from ctc_kd.experiment.layout import (ALIGNMENT, EXPORT_DIR, EXPORTED_MODEL, OFFSETS_PNG, POSTERIORS_PNG, TRAIN_LOG,
+                                      alignment_dir, decode_dir, score_file, system_of)
+from ctc_kd.results.exp_reader import METRICS
+from ctc_kd.results.formatting import NA, format_seconds, one_decimal
+from ctc_kd.results.notes import Notes
+from ctc_kd.results.rows import Row
+from ctc_kd.results.stats import relative_reduction
+
+ALIGNMENT_COLUMNS = (("mean_abs_offset", "Mean abs. offset (frames)", 1.0), ("exact_share", "Exact (%)", 100.0),
+                     ("near_share", f"Within ±{NEAR_FRAMES} (%)", 100.0),
+                     ("miss_rate", "Miss (%)", 100.0))  # key in alignment.json, column, scale
+BEYOND_SPREAD = "†"  # marks a relative reduction whose seed ranges do not overlap the baseline's
+PLOTS_DIR = "plots"  # beside RESULTS.md: the spike-timing pictures the table links
+RUN = Path("<exp>/<run>")  # how the legends name a run's folder
+
+
+class Table:
+    """Builds RESULTS.md and results.json from the rows."""
+
+    def __init__(self, rows: List[Row], baseline: Optional[Row], test_sets: Sequence[str], decoder: str,
+                 align_set: Optional[str] = None, align_teacher: Optional[str] = None, links_from: Path = Path(".")):
+        self.rows, self.baseline, self.test_sets, self.decoder = rows, baseline, list(test_sets), decoder
+        self.align_set, self.align_teacher, self.links_from = align_set, align_teacher, links_from
+        self.notes = Notes()
+
+    def _run_reasons(self, row: Row, key: str) -> List[str]:
+        """Why some runs of a row lack a piece (a missing folder explains everything)."""
+        reasons = []
+        for r in row.runs:
+            if "dir" in r.missing:
+                reasons.append(r.missing["dir"])
+            elif key in r.missing:
+                reasons.append(r.missing[key])
+        return reasons
+
+    def error_cell(self, row: Row, metric: str, test_set: str) -> str:
+        """An error rate over the row's runs, footnoted when some runs lack it."""
+        s = row.stats(metric, test_set)
+        reasons = self._run_reasons(row, f"{metric}/{test_set}")
+        if s.n == 0:
+            return NA + self.notes.mark(reasons or [f"{row.name}: no runs found"])
+        text = s.text()
+        if reasons:
+            text += self.notes.mark([f"{row.name} {metric.upper()} on {test_set}: mean over {s.n} of "
+                                     f"{len(row.runs)} runs; " + "; ".join(reasons)])
+        return text
+
+    def reduction(self, row: Row, metric: str, test_set: str) -> Optional[float]:
+        """The row's relative error reduction against the baseline (None without a baseline or numbers)."""
+        if self.baseline is None:
+            return None
+        base, mine = self.baseline.stats(metric, test_set).mean, row.stats(metric, test_set).mean
+        if base is None or mine is None or base == 0:
+            return None
+        return relative_reduction(base, mine)
+
+    def is_baseline(self, row: Row) -> bool:
+        """Whether the row is the baseline or one of its seeds."""
+        return row.name == self.baseline.name or system_of(row.name) == self.baseline.name
+
+    def beyond_seed_spread(self, row: Row, metric: str, test_set: str) -> Optional[bool]:
+        """Whether the seeds of row and baseline do not overlap at all (None: fewer than 2 runs on a side)."""
+        mine, base = row.stats(metric, test_set).values, self.baseline.stats(metric, test_set).values
+        if len(mine) < 2 or len(base) < 2:
+            return None
+        return max(mine) < min(base) or min(mine) > max(base)
+
+    def reduction_cell(self, row: Row, metric: str, test_set: str) -> str:
+        """The relative reduction, marked beyond the seed spread, or n/a saying why."""
+        if self.is_baseline(row):
+            return "—"
+        value = self.reduction(row, metric, test_set)
+        if value is not None:
+            return one_decimal(value) + (BEYOND_SPREAD if self.beyond_seed_spread(row, metric, test_set) else "")
+        base = self.baseline.stats(metric, test_set).mean
+        if base is None:
+            why = [f"the baseline {self.baseline.name} has no {metric.upper()} on {test_set}"]
+        elif base == 0:
+            why = [f"the baseline {self.baseline.name} has 0 errors on {test_set}: no relative reduction"]
+        else:
+            why = self._run_reasons(row, f"{metric}/{test_set}") or [f"{row.name}: no runs found"]
+        return NA + self.notes.mark(why)
+
+    def params_cell(self, row: Row) -> str:
+        """#Params in millions (a range when the runs differ)."""
+        values = sorted({r.params for r in row.runs if r.params is not None})
+        if not values:
+            return NA + self.notes.mark(self._run_reasons(row, "params") or [f"{row.name}: no runs found"])
+        if len(values) == 1:
+            return f"{values[0] / 1e6:.2f}"
+        return f"{values[0] / 1e6:.2f}–{values[-1] / 1e6:.2f}"
+
+    def time_cell(self, row: Row) -> str:
+        """The mean training time of the runs, footnoted for unfinished runs and continued trainings."""
+        seconds = row.train_seconds
+        reasons = self._run_reasons(row, "time")
+        parents = sorted({system_of(r.parent) for r in row.runs if r.parent})
+        if parents:
+            reasons.append(f"{row.name} continues from {', '.join(parents)}: that training time is not included")
+        if seconds is None:
+            return NA + self.notes.mark(reasons or [f"{row.name}: no runs found"])
+        return format_seconds(seconds) + (self.notes.mark(reasons) if reasons else "")
+
+    def decoder_cell(self, row: Row) -> str:
+        """The decoders the runs' decode_info.json name (with the beam size), else --decoder."""
+        labels = []
+        for r in row.runs:
+            for test_set in self.test_sets:
+                info = r.decode_info.get(test_set)
+                if info is None:
+                    continue
+                label = str(info.get("decoder", self.decoder))
+                if label == "beam" and info.get("beam_size") is not None:
+                    label += f" {info['beam_size']}"
+                labels.append(label)
+        return ", ".join(dict.fromkeys(labels)) or self.decoder
+
+    def method_cell(self, row: Row) -> str:
+        """The method, and its learning rate when it differs from the baseline's (an ablation of the schedule)."""
+        method = row.method
+        if method is None:
+            return NA + self.notes.mark(self._run_reasons(row, "config") or [f"{row.name}: no runs found"])
+        base_lr = self.baseline.learning_rate if self.baseline is not None else None
+        if row.learning_rate is not None and base_lr is not None and row.learning_rate != base_lr:
+            method += f", lr {row.learning_rate:g}"
+        return method
+
+    def metric_table(self, metric: str) -> List[str]:
+        """The main table of one metric: a row per system."""
+        name = metric.upper()
+        several = any(len(row.runs) > 1 for row in self.rows)
+        head = ["System", "Method", "#Params (M)", "n"] + [f"{t} {name} (%)" for t in self.test_sets]
+        if self.baseline is not None:
+            head += [f"{t} rel. red. (%)" for t in self.test_sets]
+        head += ["Training time" + (" (per run)" if several else ""), "Decoder"]
+        align = ["---", "---", "---:", "---:"] + ["---:"] * (len(head) - 6) + ["---:", "---"]
+        lines = ["| " + " | ".join(head) + " |", "|" + "|".join(align) + "|"]
+        for row in self.rows:
+            cells = [row.name, self.method_cell(row), self.params_cell(row), str(row.n)]
+            cells += [self.error_cell(row, metric, t) for t in self.test_sets]
+            if self.baseline is not None:
+                cells += [self.reduction_cell(row, metric, t) for t in self.test_sets]
+            cells += [self.time_cell(row), self.decoder_cell(row)]
+            lines.append("| " + " | ".join(cells) + " |")
+        return lines
+
+    def legend(self, metric: str) -> List[str]:
+        """What the columns of a metric table mean and where their numbers come from."""
+        source = score_file(decode_dir(RUN, self.decoder, "<test set>"), metric)
+        text = (f"{metric.upper()} in % from `{source}`; "
+                "n = runs (seeds) found; with n > 1: mean ± sample standard deviation [min–max].")
+        if self.baseline is not None:
+            text += (f" Rel. red. = relative error reduction vs `{self.baseline.name}` (mean of its runs): "
+                     "(baseline − system) / baseline × 100, positive = fewer errors; "
+                     f"{BEYOND_SPREAD} = beyond the seed spread: every run of the system is better (or every run "
+                     "worse) than every run of the baseline.")
+        text += (f" #Params: trained parameters of `{EXPORT_DIR}/{EXPORTED_MODEL}` (normalisation and batch-norm "
+                 "statistics and the mel filterbank not counted). Training time: sum of ESPnet's per-epoch times in "
+                 f"`{TRAIN_LOG}`.")
+        return ["", text]
+
+    def alignment_rows(self) -> List[Row]:
+        """The rows of the spike-timing table: every system but the teacher the students are compared with."""
+        return [row for row in self.rows if row.name != self.align_teacher]
+
+    def alignment_cell(self, row: Row, key: str, scale: float) -> str:
+        s = row.alignment_stats(key)
+        reasons = self._run_reasons(row, "alignment")
+        if s.n == 0:
+            if not reasons and any(r.alignment is not None for r in row.runs):
+                reasons = [f"{row.name}: no teacher spike has a student spike of its token (all missed): no offsets"]
+            return NA + self.notes.mark(reasons or [f"{row.name}: no runs found"])
+        text = s.text(scale, 2 if scale == 1.0 else 1)
+        if reasons:
+            text += self.notes.mark([f"{row.name} spike timing: mean over {s.n} of {len(row.runs)} runs; "
+                                     + "; ".join(reasons)])
+        return text
+
+    def plots_cell(self, row: Row) -> str:
+        """Links to each run's posteriors.png and offsets.png, copied beside RESULTS.md (exp/ is not committed)."""
+        parts = []
+        for r in row.runs:
+            if r.alignment is None:
+                continue
+            folder = alignment_dir(r.dir, str(self.align_set))
+            pngs = (("posteriors", POSTERIORS_PNG), ("offsets", OFFSETS_PNG))
+            links = [f"[{label}]({link})" for label, png in pngs
+                     if (link := self.published(folder / png, f"{r.name}.{self.align_set}.{png}"))]
+            if links and len(row.runs) > 1:
+                links.insert(0, f"seed {r.seed}:" if r.seed is not None else f"{r.name}:")
+            if links:
+                parts.append(" ".join(links))
+        return "; ".join(parts) or "—"
+
+    def published(self, source: Path, name: str) -> Optional[str]:
+        """Copy a plot into plots/ beside RESULTS.md and link it (a clone has only the copy committed there)."""
+        target = self.links_from / PLOTS_DIR / name
+        if source.is_file():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+        elif not target.is_file():
+            return None
+        return f"{PLOTS_DIR}/{name}"
+
+    def alignment_table(self) -> List[str]:
+        """The spike-timing table: a row per student."""
+        head = ["System", "Method", "n", "Teacher spikes"] + [c for _, c, _ in ALIGNMENT_COLUMNS] + ["Plots"]
+        align = ["---", "---"] + ["---:"] * (2 + len(ALIGNMENT_COLUMNS)) + ["---"]
+        lines = ["| " + " | ".join(head) + " |", "|" + "|".join(align) + "|"]
+        for row in self.alignment_rows():
+            spikes = sorted({r.alignment["teacher_spikes"] for r in row.runs
+                             if r.alignment is not None and isinstance(r.alignment.get("teacher_spikes"), int)})
+            cells = [row.name, self.method_cell(row), str(row.n), "–".join(map(str, spikes)) or NA]
+            cells += [self.alignment_cell(row, key, scale) for key, _, scale in ALIGNMENT_COLUMNS]
+            lines.append("| " + " | ".join(cells + [self.plots_cell(row)]) + " |")
+        return lines
+
+    def alignment_legend(self) -> List[str]:
+        """What the spike-timing columns mean."""
+        return ["", (f"Spike timing of each student against `{self.align_teacher}` on `{self.align_set}` "
+                     f"(`{alignment_dir(RUN, str(self.align_set)) / ALIGNMENT}`, `python -m ctc_kd.bin.alignment`). "
+                     "A spike is the first frame of a run of frames whose argmax is one non-blank token; each teacher "
+                     "spike is paired with the nearest student spike of the same token. Mean abs. offset: frames "
+                     "between them, over paired teacher spikes (a few far pairings pull it up); Exact: offset 0; "
+                     f"Within ±{NEAR_FRAMES}: at most {NEAR_FRAMES} frame apart; Miss: no student spike of that "
+                     "token in the utterance (or within its max_offset); Exact, Within and Miss in % of all teacher "
+                     "spikes. n > 1: mean ± sample standard deviation [min–max] over runs. Plots: one utterance's "
+                     "posteriors with the spikes, and the offset histogram.")]
+
+    def valid_curves(self) -> Dict[str, List[Dict[int, float]]]:
+        """Each row's runs' validation curves."""
+        return {row.name: [r.valid_curve() for r in row.runs] for row in self.rows}
+
+    def curves_section(self, title: str) -> List[str]:
+        """The validation-error-by-epoch picture (plots/valid_curves.png) with its legend; nothing without curves."""
+        curves = self.valid_curves()
+        if not any(any(runs) for runs in curves.values()):
+            return []
+        keys = sorted({r.selection_metric for row in self.rows for r in row.runs if r.train is not None})
+        plot_valid_curves(curves, self.links_from / PLOTS_DIR / "valid_curves.png", "validation error (%)", title)
+        return ["## Validation error by epoch", "", f"![validation error by epoch]({PLOTS_DIR}/valid_curves.png)", "",
+                ("After every epoch, on the validation set, the number each run selects its checkpoint on (ESPnet's "
+                 f"best_model_criterion: {', '.join(f'`{k}`' for k in keys)}; an SKD run's is its sub-model's); thin "
+                 "lines are seeds, thick lines their mean. A run initialised from another (FPKD stages) continues "
+                 "its parent's epochs."), ""]
+
+    def per_run_table(self) -> List[str]:
+        """Every run on its own: seed, error rates, epochs, time, #Params."""
+        head = ["Run", "Seed"] + [f"{t} {m.upper()} (%)" for m in METRICS for t in self.test_sets]
+        head += ["Epochs", "Training time", "#Params (M)"]
+        lines = ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] + ["---:"] * (len(head) - 1)) + "|"]
+        for row in self.rows:
+            for r in row.runs:
+                cells = [r.name, NA if r.seed is None else str(r.seed)]
+                cells += [f"{r.err[(m, t)]:.2f}" if (m, t) in r.err else NA for m in METRICS for t in self.test_sets]
+                cells.append(str(r.train.epochs) if r.train is not None else NA)
+                cells.append(format_seconds(r.train_seconds) if r.train_seconds is not None else NA)
+                cells.append(f"{r.params / 1e6:.2f}" if r.params is not None else NA)
+                lines.append("| " + " | ".join(cells) + " |")
+        return lines
+
+    def to_dict(self) -> dict:
+        """The numbers of the tables as results.json keeps them."""
+        systems = []
+        for row in self.rows:
+            metrics = {}
+            for metric in METRICS:
+                metrics[metric] = {}
+                for t in self.test_sets:
+                    entry = row.stats(metric, t).to_dict()
+                    entry["rel_reduction"] = self.reduction(row, metric, t)
+                    entry["beyond_seed_spread"] = (None if self.baseline is None or self.is_baseline(row)
+                                                   else self.beyond_seed_spread(row, metric, t))
+                    metrics[metric][t] = entry
+            params = [r.params for r in row.runs if r.params is not None]
+            systems.append({"name": row.name, "method": row.method, "n": row.n, "params": params[0] if params else None,
+                            "train_seconds": row.train_seconds, "decoder": self.decoder_cell(row), "metrics": metrics,
+                            "runs": [r.to_dict() for r in row.runs]})
+        if self.align_set is not None:
+            for entry, row in zip(systems, self.rows):
+                entry["alignment"] = None if row.name == self.align_teacher else {
+                    key: row.alignment_stats(key).to_dict() for key, _, _ in ALIGNMENT_COLUMNS}
+        return {"baseline": self.baseline.name if self.baseline is not None else None, "test_sets": self.test_sets,
+                "decoder": self.decoder, "align_set": self.align_set, "align_teacher": self.align_teacher,
+                "systems": systems}
