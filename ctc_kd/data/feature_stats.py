@@ -46,9 +46,9 @@ def wav_keys(data_dir: str):
     return keys
 
 
-def job_command(args, train_keys: Path, valid_keys: Path, out: Path):
-    """The training tool's --collect_stats call of one job: its keys of both sets, the recipe's tokens."""
-    command = [sys.executable, "-m", "ctc_kd.bin.asr_kd_train", "--collect_stats", "true", "--config", str(args.config),
+def collect_stats_options(args, train_keys: Path, valid_keys: Path, out: Path):
+    """ESPnet's --collect_stats options of one job: its keys of both sets, the recipe's tokens."""
+    command = ["--collect_stats", "true", "--config", str(args.config),
                "--normalize", "none", "--ngpu", "0", "--num_workers", "0", "--output_dir", str(out),
                "--token_type", args.token_type, "--token_list", args.token_list,
                "--train_shape_file", str(train_keys), "--valid_shape_file", str(valid_keys),
@@ -69,7 +69,7 @@ def settings(args) -> dict:
 
 
 def run_shard(args, shard: int, num_shards: int) -> int:
-    """Shard K's statistics with ESPnet's collect_stats into OUT/split<N>/<K>; skips a done one."""
+    """Shard K's statistics with ESPnet's collect_stats, in this process, into OUT/split<N>/<K>; skips a done one."""
     out = shards.shard_dir(args.output_dir, shard, num_shards)
     if shards.done(args.output_dir, shard, num_shards, settings(args)):
         logging.info(f"skip {out}: done")
@@ -85,8 +85,12 @@ def run_shard(args, shard: int, num_shards: int) -> int:
         keys[part] = out / f"keys.{part}"
         with atomic_path(keys[part]) as tmp:
             tmp.write_text("".join(f"{k}\n" for k in shards.select(part_keys, shard, used)), encoding="utf-8")
-    if subprocess.run(job_command(args, keys["train"], keys["valid"], out)).returncode != 0:
-        raise SystemExit(f"ERROR: ESPnet's collect_stats of shard {shard} failed (above)")
+    from ctc_kd.espnet_import import import_espnet_quietly
+
+    import_espnet_quietly()
+    from espnet2.tasks.asr import ASRTask  # the statistics of ESPnet's own model: the features are all that count
+
+    ASRTask.main(cmd=collect_stats_options(args, keys["train"], keys["valid"], out))
     shards.write_record(args.output_dir, shard, num_shards, settings(args), {"empty": False})
     return 0
 
@@ -97,9 +101,10 @@ def merge(args, num_shards: int) -> int:
     out = args.output_dir
     records = shards.read_records(out, num_shards, settings(args), args.shard_log)
     parts = [shards.shard_dir(out, k, num_shards) for k, r in enumerate(records, start=1) if not r["empty"]]
+    from espnet2.bin.aggregate_stats_dirs import aggregate_stats_dirs
+
     with tempfile.TemporaryDirectory(prefix=".aggregate.", dir=out) as tmp:
-        command = [sys.executable, "-m", "espnet2.bin.aggregate_stats_dirs", "--output_dir", tmp]
-        subprocess.run(command + [f"--input_dir={part}" for part in parts], check=True, stdout=subprocess.DEVNULL)
+        aggregate_stats_dirs(input_dir=parts, output_dir=tmp, log_level="INFO", skip_sum_stats=False)
         for part in ("train", "valid"):
             for shape in Path(tmp, part).glob("*_shape"):
                 lines = shape.read_text(encoding="utf-8").splitlines(keepends=True)
