@@ -16,9 +16,10 @@ PACKAGE = Path(__file__).resolve().parents[1] / "ctc_kd"
 LAYERS: List[Tuple[str, ...]] = [
     # the package's own docstring and version; the loss functions; plots and spike statistics; Kaldi-style data
     # directories; importing ESPnet without its NLTK download; telling whole torch files and zips from cut ones; the
-    # tools' log format and clean exits; the exp/ folder's layout, records and configs; scoring texts
+    # tools' log format and clean exits; the exp/ folder's layout, records and configs; scoring texts; a job's shard
+    # of a data set and the check before shards merge
     ("ctc_kd", "ctc_kd.losses", "ctc_kd.analysis", "ctc_kd.data", "ctc_kd.espnet_import", "ctc_kd.complete_files",
-     "ctc_kd.cli", "ctc_kd.experiment", "ctc_kd.scoring"),
+     "ctc_kd.cli", "ctc_kd.experiment", "ctc_kd.scoring", "ctc_kd.shards"),
     # the frozen teacher; the teacher-output cache's on-disk form (format and metadata), read by the models
     ("ctc_kd.teacher", "ctc_kd.cache", "ctc_kd.cache.format", "ctc_kd.cache.meta"),
     # the ESPnet models that train students, and the KD-term registry

@@ -26,12 +26,13 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Dict, Optional, Tuple
+from typing import Dict, Mapping, Optional, Tuple
 
 import numpy as np
 
 NO_OFFSET = np.iinfo(np.int64).min  # offsets[i] of a missed teacher spike
 NEAR_FRAMES = 1  # a teacher spike counts as near when the student's is at most this many frames away
+COUNTS = ("utterances", "frames", "teacher_spikes", "student_spikes", "matched", "exact", "near")  # of AlignmentTotals
 
 
 def as_array(log_probs) -> np.ndarray:
@@ -136,6 +137,20 @@ class AlignmentTotals:
         self.offset_sum += int(offsets.sum())
         values, counts = np.unique(offsets, return_counts=True)
         self.histogram.update(dict(zip(values.tolist(), counts.tolist())))
+
+    @classmethod
+    def from_summary(cls, summary: Mapping) -> "AlignmentTotals":
+        """The sums behind a summary() (a shard's alignment.json): its counts, the offset sums from its histogram."""
+        histogram = Counter({int(offset): count for offset, count in summary["histogram"].items()})
+        return cls(**{name: summary[name] for name in COUNTS},
+                   abs_offset_sum=sum(abs(offset) * count for offset, count in histogram.items()),
+                   offset_sum=sum(offset * count for offset, count in histogram.items()), histogram=histogram)
+
+    def merge(self, other: "AlignmentTotals") -> None:
+        """Add another part of the data set (a shard): the sums are exact, so the parts give the whole's numbers."""
+        for name in COUNTS + ("abs_offset_sum", "offset_sum"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.histogram.update(other.histogram)
 
     @property
     def missed(self) -> int:

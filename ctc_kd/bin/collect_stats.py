@@ -3,6 +3,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from ctc_kd import shards
 from ctc_kd.cli import setup_logging
 from ctc_kd.data.feature_stats import collect_stats
 
@@ -16,7 +17,9 @@ def main(argv=None) -> int:
     parser.add_argument("--token_type", required=True)
     parser.add_argument("--token_list", required=True)
     parser.add_argument("--bpemodel", default=None)
-    parser.add_argument("--nj", type=int, default=2)
+    parser.add_argument("--nj", type=int, default=2, help="shards run as processes here, then merged")
+    shards.add_options(parser, "compute only shard K of the utterances (a launcher's JOB), into "
+                       "OUTPUT_DIR/split<N>/<K>", "aggregate OUTPUT_DIR's statistics")
     args = parser.parse_args(argv)
     setup_logging()
     return collect_stats(args)

@@ -20,18 +20,28 @@ def get_parser() -> argparse.ArgumentParser:
     parser.add_argument("--nj", type=int, default=1, help="parallel processes")
     parser.add_argument("--ngpu", type=int, default=0, choices=(0, 1), help="1: run the teacher on the GPU")
     parser.add_argument("--shard_size", type=int, default=200, help="utterances per shard (the unit of resuming)")
+    from ctc_kd import shards
+
+    shards.add_options(parser, "job K of --num_shards (a launcher's JOB, e.g. one GPU each): writes the shards i "
+                       "(of --shard_size utterances) with i %% N == K - 1, and leaves the cache to --merge_shards",
+                       "publish the cache")
     return parser
 
 
 def main(argv=None) -> int:
     setup_logging()
     args = get_parser().parse_args(argv)
-    from ctc_kd.cache.writer import write_cache
+    from ctc_kd.cache.writer import merge_cache, write_cache
     from ctc_kd.inference.device import inference_device
 
-    write_cache(teacher_config=args.teacher_config, teacher_model_file=args.teacher_model_file,
-                data_dir=args.data_dir, out_dir=args.out_dir, topk=args.topk, hidden_layers=args.hidden_layers,
-                nj=args.nj, shard_size=args.shard_size, device=inference_device(args.ngpu, 0))
+    source = dict(teacher_config=args.teacher_config, teacher_model_file=args.teacher_model_file,
+                  data_dir=args.data_dir, out_dir=args.out_dir, topk=args.topk, hidden_layers=args.hidden_layers,
+                  shard_size=args.shard_size)
+    if args.merge_shards is not None:
+        merge_cache(**source, num_shards=args.merge_shards, shard_log=args.shard_log)
+        return 0
+    write_cache(**source, nj=args.nj, device=inference_device(args.ngpu, 0), shard=args.shard,
+                num_shards=args.num_shards)
     return 0
 
 

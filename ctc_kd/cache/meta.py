@@ -2,6 +2,7 @@
 import dataclasses
 import hashlib
 import json
+import os
 from pathlib import Path
 from typing import List, Optional, Sequence
 
@@ -32,14 +33,15 @@ class CacheMeta:
 
     def write(self, cache_dir: Path, name: str = META_FILE) -> None:
         path = Path(cache_dir) / name
-        tmp = path.with_suffix(".tmp")
+        tmp = path.with_name(f".{name}.{os.getpid()}.tmp")  # the jobs of one cache write its progress file at once
         tmp.write_text(json.dumps(dataclasses.asdict(self), indent=2) + "\n", encoding="utf-8")
         tmp.replace(path)
 
+    SOURCE = ("teacher_sha256", "token_list_sha256", "topk", "hidden_layers", "data_dir", "format_version")
+
     def same_source(self, other: "CacheMeta") -> bool:
         """Same teacher, tokens, k, layers and data: a half-written cache may be continued."""
-        keys = ("teacher_sha256", "token_list_sha256", "topk", "hidden_layers", "data_dir", "format_version")
-        return all(getattr(self, k) == getattr(other, k) for k in keys)
+        return all(getattr(self, k) == getattr(other, k) for k in self.SOURCE)
 
 
 def read_meta(cache_dir) -> CacheMeta:

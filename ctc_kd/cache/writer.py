@@ -3,15 +3,18 @@
 One utterance at a time: ESPnet's conformer is not padding-invariant, so a batched teacher's outputs depend on the
 batch an utterance lands in; alone, they depend on the utterance only. Shards are the unit of resumption: a shard's
 scp is renamed into place after its ark is complete, so an interrupted run redoes at most the shards in flight.
+Across jobs (a cluster's GPUs): job K of N (shard=K, num_shards=N) writes the blocks i with i % N == K - 1, and
+merge_cache, once all N have finished, publishes the cache exactly as one job would (ctc_kd.shards).
 """
 import logging
 import multiprocessing
 import time
 from pathlib import Path
-from typing import Dict, List, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 
+from ctc_kd import shards as job_shards
 from ctc_kd.cache.format import POSTERIORS, hidden_name, pack_frames
 from ctc_kd.cache.meta import CacheMeta, CacheMismatchError, file_sha256, read_meta, token_list_sha256
 from ctc_kd.losses.bucketed import teacher_buckets
@@ -83,13 +86,11 @@ def _pending_shards(out_dir: Path, keys: List[str], shard_size: int, names: List
     return shards, pending
 
 
-def write_cache(*, teacher_config: str, teacher_model_file: str, data_dir: str, out_dir: str, topk: int,
-                hidden_layers: Sequence[int] = (), nj: int = 1, shard_size: int = 200,
-                device: str = "cpu") -> CacheMeta:
-    """Write (or finish) the cache of `data_dir` in `out_dir`; returns its metadata (also in out_dir/meta.json)."""
+def plan_cache(*, teacher_config: str, teacher_model_file: str, data_dir: str, topk: int,
+               hidden_layers: Sequence[int] = ()) -> Tuple[CacheMeta, List[str]]:
+    """The metadata of the cache to write (checking the inputs) and the utterance ids, sorted."""
     import yaml
 
-    out = Path(out_dir)
     wav_scp = Path(data_dir) / "wav.scp"
     if not wav_scp.is_file():
         raise FileNotFoundError(f"{wav_scp} does not exist: --data_dir must be a formatted data dir (dump/raw/<set>)")
@@ -111,6 +112,19 @@ def write_cache(*, teacher_config: str, teacher_model_file: str, data_dir: str, 
                      data_dir=str(Path(data_dir).resolve()))
     if not 1 <= meta.topk <= meta.vocab_size - 1:
         raise ValueError(f"--topk {topk}: must be between 1 and {meta.vocab_size - 1} (the non-blank tokens)")
+    return meta, keys
+
+
+def write_cache(*, teacher_config: str, teacher_model_file: str, data_dir: str, out_dir: str, topk: int,
+                hidden_layers: Sequence[int] = (), nj: int = 1, shard_size: int = 200, device: str = "cpu",
+                shard: Optional[int] = None, num_shards: int = 1) -> CacheMeta:
+    """Write (or finish) the cache of `data_dir` in `out_dir`; returns its metadata (also in out_dir/meta.json).
+
+    With `shard`, only job `shard` of `num_shards`'s blocks are written and the cache is left for merge_cache."""
+    out = Path(out_dir)
+    meta, keys = plan_cache(teacher_config=teacher_config, teacher_model_file=teacher_model_file, data_dir=data_dir,
+                            topk=topk, hidden_layers=hidden_layers)
+    layers = meta.hidden_layers
     if (out / "meta.json").exists():
         done = read_meta(out)
         if done.same_source(meta) and done.num_utterances == len(keys):
@@ -131,13 +145,18 @@ def write_cache(*, teacher_config: str, teacher_model_file: str, data_dir: str, 
 
     names = [POSTERIORS] + [hidden_name(layer) for layer in layers]
     shards, pending = _pending_shards(out, keys, shard_size, names)
+    if shard is not None:
+        job_shards.check_shard(shard, num_shards)
+        pending = [(i, ks) for i, ks in pending if i % num_shards == shard - 1]
     logging.info(f"caching {len(keys)} utterances of {data_dir} in {len(shards)} shards "
-                 f"({len(shards) - len(pending)} already written), top-{topk}, hidden layers {layers}, nj={nj}")
+                 f"({len(shards) - len(pending)} already written"
+                 f"{f' or left to the other jobs: job {shard} of {num_shards} writes the rest' if shard else ''}), "
+                 f"top-{meta.topk}, hidden layers {layers}, nj={nj}")
     start = time.time()
     if pending:
         nj = max(1, min(nj, len(pending)))
         jobs = [dict(teacher_config=str(teacher_config), teacher_model_file=str(teacher_model_file),
-                     wav_scp=str(wav_scp), out_dir=str(out), layers=layers, topk=meta.topk,
+                     wav_scp=str(Path(data_dir) / "wav.scp"), out_dir=str(out), layers=layers, topk=meta.topk,
                      shards=pending[j::nj], threads=max(1, torch.get_num_threads() // nj), device=device)
                 for j in range(nj)]
         if nj == 1:
@@ -146,6 +165,38 @@ def write_cache(*, teacher_config: str, teacher_model_file: str, data_dir: str, 
             with multiprocessing.get_context("spawn").Pool(nj) as pool:
                 pool.map(_write_shard, jobs)
     meta.compute_seconds = round(time.time() - start, 2)
+    if shard is not None:
+        job_shards.write_record(out, shard, num_shards, _job_settings(meta, shard_size),
+                             {"compute_seconds": meta.compute_seconds, "blocks": [i for i, _ in pending]})
+        logging.info(f"{out}: job {shard} of {num_shards} wrote {len(pending)} shards; merge them when all are done")
+        return meta
+    return _finish(out, meta, shards, names)
+
+
+def _job_settings(meta: CacheMeta, shard_size: int) -> Dict:
+    """What every job of a cache must agree on: its source (teacher, tokens, k, layers, data) and the block size."""
+    return {**{key: getattr(meta, key) for key in CacheMeta.SOURCE}, "shard_size": shard_size}
+
+
+def merge_cache(*, teacher_config: str, teacher_model_file: str, data_dir: str, out_dir: str, topk: int,
+                hidden_layers: Sequence[int] = (), shard_size: int = 200, num_shards: int,
+                shard_log: Optional[str] = None) -> CacheMeta:
+    """Publish the cache written by `num_shards` jobs, as one job would; refused while a job's blocks are missing."""
+    out = Path(out_dir)
+    meta, keys = plan_cache(teacher_config=teacher_config, teacher_model_file=teacher_model_file, data_dir=data_dir,
+                            topk=topk, hidden_layers=hidden_layers)
+    if (out / "meta.json").exists() and read_meta(out).same_source(meta):
+        logging.info(f"{out} is merged already")
+        return read_meta(out)
+    records = job_shards.read_records(out, num_shards, _job_settings(meta, shard_size), shard_log)
+    names = [POSTERIORS] + [hidden_name(layer) for layer in meta.hidden_layers]
+    shards, pending = _pending_shards(out, keys, shard_size, names)
+    if pending:
+        owners = sorted({i % num_shards + 1 for i, _ in pending})
+        raise job_shards.ShardError(f"{out}: shards {[i for i, _ in pending][:10]} of the cache are missing, though "
+                                 f"their jobs {owners} of {num_shards} finished: run those jobs again (see "
+                                 f"{job_shards.log_of(shard_log, owners[0])})")
+    meta.compute_seconds = round(sum(record["compute_seconds"] for record in records), 2)
     return _finish(out, meta, shards, names)
 
 

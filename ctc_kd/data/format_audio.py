@@ -9,6 +9,8 @@ becomes len / f and the pitch moves with it), resample to --fs with torchaudio.f
 `OUT_DIR/data/<utt>.<flac|wav>` atomically. OUT_DIR gets wav.scp (absolute paths), utt2num_samples, text, utt2spk and
 spk2utt (no segments). Re-running skips utterances whose output file exists and is readable, so an interrupted run
 resumes.
+With --shard K --num_shards N a job formats one shard of the utterances (one job per shard, on a cluster too); the
+same command with --merge_shards N then writes OUT_DIR's files, the same as one job's (ctc_kd.shards).
 """
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from typing import Dict, List, Optional, Tuple
 import numpy as np
 import soundfile as sf
 
+from ctc_kd import shards
 from ctc_kd.cli import run
 from ctc_kd.data.datadir import DataDir, DataDirError, PathLike, atomic_path, parse_segments, restrict, write_kv
 from ctc_kd.data.validate import validate_data_dir
@@ -33,6 +36,7 @@ log = logging.getLogger(__name__)
 FORMATS = {"flac": "FLAC", "wav": "WAV"}
 SHORT_SECONDS = 0.06  # 7 frames of 10 ms: what a conv2d (4x) subsampling needs for its first output frame
 COPIED = ("text", "utt2spk")  # per-utterance files carried over unchanged (spk2utt is regenerated)
+JOBS = "jobs"  # OUT_DIR/jobs/split<N>/<K>: the shards' records, apart from the split<N>/ a data dir's readers make
 
 
 @dataclass(frozen=True)
@@ -214,13 +218,60 @@ def format_audio(
     audio_format: str = "flac",
     skip_bad: bool = False,
     max_overshoot: float = 0.0,
+    shard: Optional[int] = None,
+    num_shards: int = 1,
 ) -> Dict[str, int]:
-    """Format every utterance of `in_dir` into `out_dir`; returns {'done', 'skipped', 'bad'} counts."""
+    """Format every utterance of `in_dir` into `out_dir` (with `shard`: only that shard's, recorded in
+    out_dir/jobs/split<N>/<shard> for merge_shards); returns {'done', 'skipped', 'bad'} counts."""
     if audio_format not in FORMATS:
         raise DataDirError(f"--audio_format must be one of {sorted(FORMATS)}, got '{audio_format}'")
     if Path(out_dir).resolve() == Path(in_dir).resolve():
         raise DataDirError(f"{out_dir}: output dir is the input dir; write the formatted dir to a new dir")
     jobs, maps = make_jobs(in_dir, out_dir, audio_format)
+    if shard is not None:
+        jobs = shards.select(jobs, shard, num_shards)
+    num_samples, bad, skipped = format_jobs(jobs, in_dir, out_dir, fs, nj, audio_format, skip_bad, max_overshoot)
+    if shard is not None:
+        shards.write_record(Path(out_dir) / JOBS, shard, num_shards, shard_settings(in_dir, fs, audio_format, skip_bad,
+                                                                       max_overshoot),
+                            {"num_samples": num_samples, "bad": bad, "skipped": skipped})
+        log.info("%s: shard %d of %d: %d utterances formatted (%d were already done), %d bad", out_dir, shard,
+                 num_shards, len(num_samples), skipped, len(bad))
+        return {"done": len(num_samples), "skipped": skipped, "bad": len(bad)}
+    write_formatted(in_dir, out_dir, maps, num_samples, bad, audio_format, skip_bad)
+    log.info("%s: %d utterances formatted (%d were already done), %d bad%s", out_dir, len(num_samples), skipped,
+             len(bad), f" (listed in {Path(out_dir) / 'bad_utts'})" if bad else "")
+    warn_short(out_dir, num_samples, fs)
+    return {"done": len(num_samples), "skipped": skipped, "bad": len(bad)}
+
+
+def merge_shards(in_dir: PathLike, out_dir: PathLike, fs: int, audio_format: str, skip_bad: bool,
+                 max_overshoot: float, num_shards: int, shard_log: Optional[str] = None) -> Dict[str, int]:
+    """Write out_dir's data files from its N finished shards: the same files as formatting in one job."""
+    jobs, maps = make_jobs(in_dir, out_dir, audio_format)
+    records = shards.read_records(Path(out_dir) / JOBS, num_shards, shard_settings(in_dir, fs, audio_format, skip_bad,
+                                                                      max_overshoot), shard_log)
+    num_samples = {u: n for r in records for u, n in r["num_samples"].items()}
+    bad = {u: why for r in records for u, why in r["bad"].items()}
+    differ = sorted({j.utt for j in jobs} ^ (set(num_samples) | set(bad)))
+    if differ:
+        raise DataDirError(f"{in_dir} and the shards' utterances differ ({', '.join(differ[:5])}): it changed after "
+                           f"the shards ran; format it again (delete {Path(out_dir) / JOBS / f'split{num_shards}'})")
+    write_formatted(in_dir, out_dir, maps, num_samples, bad, audio_format, skip_bad)
+    log.info("%s: %d utterances of %d shards merged, %d bad", out_dir, len(num_samples), num_shards, len(bad))
+    warn_short(out_dir, num_samples, fs)
+    return {"done": len(num_samples), "skipped": sum(r["skipped"] for r in records), "bad": len(bad)}
+
+
+def shard_settings(in_dir: PathLike, fs: int, audio_format: str, skip_bad: bool, max_overshoot: float) -> Dict:
+    """What a shard's formatting depends on: its record must match the merge's."""
+    return {"in_dir": str(Path(in_dir).resolve()), "fs": fs, "audio_format": audio_format, "skip_bad": skip_bad,
+            "max_overshoot": max_overshoot}
+
+
+def format_jobs(jobs: List[Job], in_dir: PathLike, out_dir: PathLike, fs: int, nj: int, audio_format: str,
+                skip_bad: bool, max_overshoot: float) -> Tuple[Dict[str, int], Dict[str, str], int]:
+    """Format the jobs with `nj` processes: (utt -> samples, utt -> '<source> <why it is bad>', number skipped)."""
     (Path(out_dir) / "data").mkdir(parents=True, exist_ok=True)
     total = len(jobs)
     log.info("formatting %d utterances of %s to %d Hz %s in %s (nj=%d)", total, in_dir, fs, audio_format, out_dir, nj)
@@ -247,7 +298,7 @@ def format_audio(
                         f"utterances (listed in {Path(out_dir) / 'bad_utts'}); finished files are kept and reused"
                     )
                 log.warning("dropping %s", msg)
-                bad[res.utt] = res.error
+                bad[res.utt] = f"{src_of[res.utt]} {res.error}"
             else:
                 num_samples[res.utt] = res.num_samples
                 skipped += res.skipped
@@ -257,22 +308,29 @@ def format_audio(
         if pool is not None:
             pool.terminate()
             pool.join()
+    return num_samples, bad, skipped
+
+
+def write_formatted(in_dir: PathLike, out_dir: PathLike, maps: Dict[str, Dict[str, str]], num_samples: Dict[str, int],
+                    bad: Dict[str, str], audio_format: str, skip_bad: bool) -> None:
+    """Write out_dir's data files for the formatted utterances (and bad_utts with --skip-bad)."""
     if skip_bad:
-        write_kv(Path(out_dir) / "bad_utts", {u: f"{src_of[u]} {r}" for u, r in bad.items()})
+        write_kv(Path(out_dir) / "bad_utts", bad)
     if not num_samples:
         raise DataDirError(f"{in_dir}: no utterance could be formatted; see {Path(out_dir) / 'bad_utts'}")
     out = restrict({n: maps[n] for n in COPIED if n in maps}, num_samples)
     out["wav.scp"] = {u: str((Path(out_dir) / "data" / f"{u}.{audio_format}").resolve()) for u in num_samples}
     out["utt2num_samples"] = {u: str(n) for u, n in num_samples.items()}
     DataDir(out_dir).write_all(out)
-    log.info("%s: %d utterances formatted (%d were already done), %d bad%s", out_dir, len(num_samples), skipped,
-             len(bad), f" (listed in {Path(out_dir) / 'bad_utts'})" if bad else "")
+
+
+def warn_short(out_dir: PathLike, num_samples: Dict[str, int], fs: int) -> None:
+    """Name the utterances too short for a model's first frames, so that their empty hypotheses are no surprise."""
     short = sorted(u for u, n in num_samples.items() if n < SHORT_SECONDS * fs)
     if short:
         log.warning("%s: %d utterance(s) shorter than %g s, too short for a model's first frames (decoding gives "
                     "them an empty hypothesis; stage 4 drops them from training sets): %s", out_dir, len(short),
                     SHORT_SECONDS, ", ".join(short[:10]) + (" ..." if len(short) > 10 else ""))
-    return {"done": len(num_samples), "skipped": skipped, "bad": len(bad)}
 
 
 def get_parser() -> argparse.ArgumentParser:
@@ -288,6 +346,8 @@ def get_parser() -> argparse.ArgumentParser:
                         "instead of stopping")
     parser.add_argument("--max_overshoot", type=float, default=0.0,
                         help="seconds a segment may end past its recording's end (cut at the end); more is an error")
+    shards.add_options(parser, "format only shard K of the utterances (a launcher's JOB), recorded in "
+                       "OUT_DIR/jobs/split<N>/<K>", "write OUT_DIR's data files")
     parser.add_argument("in_dir")
     parser.add_argument("out_dir")
     return parser
@@ -295,8 +355,11 @@ def get_parser() -> argparse.ArgumentParser:
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = get_parser().parse_args(argv)
+    if args.merge_shards is not None:
+        return run(lambda: merge_shards(args.in_dir, args.out_dir, args.fs, args.audio_format, args.skip_bad,
+                                        args.max_overshoot, args.merge_shards, args.shard_log) and 0)
     return run(lambda: format_audio(args.in_dir, args.out_dir, args.fs, args.nj, args.audio_format, args.skip_bad,
-                                    args.max_overshoot) and 0)
+                                    args.max_overshoot, args.shard, args.num_shards) and 0)
 
 
 if __name__ == "__main__":

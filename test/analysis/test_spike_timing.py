@@ -134,6 +134,16 @@ def test_totals_over_utterances():
     assert list(s["histogram"]) == ["-3", "0", "1"]  # numeric order
 
 
+def test_totals_of_parts_merged_from_their_summaries_equal_the_whole():
+    """Shards write their summaries (alignment.json); their counts and histograms add up to the whole set's numbers."""
+    pairs = [([0, 1, 0, 2, 0], [0, 1, 0, 2, 0]), ([0, 1, 0, 0, 2, 0, 3], [0, 0, 1, 3, 2, 0, 0]),
+             ([1, 0, 2, 0, 3], [0, 1, 2, 0, 0]), ([0, 0, 0], [0, 0, 0])]
+    merged = AlignmentTotals()
+    for part in (pairs[:1], pairs[1:3], pairs[3:]):
+        merged.merge(AlignmentTotals.from_summary(summary(part)))
+    assert merged.summary() == summary(pairs)
+
+
 def test_torch_tensors_and_a_blank_id_other_than_zero():
     teacher = torch.from_numpy(posteriors([3, 1, 3, 2]))
     student = torch.from_numpy(posteriors([1, 3, 3, 2]))

@@ -7,7 +7,7 @@ import torch
 
 from ctc_kd.cache import CacheMismatchError, read_meta
 from ctc_kd.cache.format import unpack_batch
-from ctc_kd.cache.writer import PROGRESS_FILE, shard_paths, write_cache
+from ctc_kd.cache.writer import PROGRESS_FILE, merge_cache, shard_paths, write_cache
 from ctc_kd.teacher import load_teacher
 from tiny_models import TOKENS
 
@@ -109,3 +109,29 @@ def test_bad_input_is_named(teacher, data_dir, tmp_path):
 def test_topk_zero_keeps_every_token(teacher, data_dir, tmp_path):
     meta = cache(teacher, data_dir, tmp_path / "cache", topk=0, hidden_layers=[])
     assert meta.topk == V - 1
+
+
+def test_jobs_on_several_machines_write_the_cache_of_one_job(teacher, data_dir, tmp_path):
+    """Three jobs (as on three GPUs of a cluster) share the two blocks; once merged, the cache is one job's, byte for
+    byte, and merging before a job has finished names that job's log."""
+    cache(teacher, data_dir, tmp_path / "one")
+    jobs = tmp_path / "jobs"
+    for job in (1, 3):
+        cache(teacher, data_dir, jobs, shard=job, num_shards=3)  # job 3 has no block of its own: 2 blocks, 3 jobs
+    with pytest.raises(ValueError, match=r"shard 2 \(no .*split3/2/shard.json; see log/cache.2.log\)"):
+        merge_cache(teacher_config=str(teacher[0]), teacher_model_file=str(teacher[1]), data_dir=str(data_dir),
+                    out_dir=str(jobs), topk=V - 1, hidden_layers=[-1, 2], shard_size=2, num_shards=3,
+                    shard_log="log/cache.JOB.log")
+    assert not (jobs / "meta.json").exists()
+    cache(teacher, data_dir, jobs, shard=2, num_shards=3)
+    meta = merge_cache(teacher_config=str(teacher[0]), teacher_model_file=str(teacher[1]), data_dir=str(data_dir),
+                       out_dir=str(jobs), topk=V - 1, hidden_layers=[-1, 2], shard_size=2, num_shards=3)
+    assert meta.num_utterances == 4 and not (jobs / PROGRESS_FILE).exists()
+    for name in ("teacher_posteriors", "teacher_hidden_out", "teacher_hidden_2"):
+        assert (jobs / f"{name}.scp").read_text() == (tmp_path / "one" / f"{name}.scp").read_text().replace(
+            str(tmp_path / "one"), str(jobs))
+        for block in (0, 1):
+            ark = shard_paths(jobs, block, name)[0].read_bytes()
+            assert ark == shard_paths(tmp_path / "one", block, name)[0].read_bytes()
+    assert {k: v for k, v in vars(read_meta(jobs)).items() if k != "compute_seconds"} == \
+        {k: v for k, v in vars(read_meta(tmp_path / "one")).items() if k != "compute_seconds"}

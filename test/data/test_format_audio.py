@@ -183,3 +183,28 @@ def test_an_utterance_too_short_to_decode_is_named_at_formatting(tmp_path, write
         assert format_audio(d, tmp_path / "out", fs=16000, audio_format="wav")["done"] == 2
     assert "1 utterance(s) shorter than 0.06 s, too short for a model's first frames" in caplog.text
     assert caplog.text.rstrip().endswith(": s-2")
+
+
+def test_shards_merged_give_the_one_job_data_dir(yesno_dir, tmp_path, caplog):
+    """Three shards of four utterances (one shard of two, two of one) merge into the files of a one-job run; the merge
+    is refused while a shard is missing, naming its log, and for a shard of other settings."""
+    whole, sharded = tmp_path / "whole", tmp_path / "sharded"
+    assert main(["--fs", "16000", str(yesno_dir), str(whole)]) == 0
+    log = str(tmp_path / "log" / "format.JOB.log")
+    for shard in (1, 3):
+        assert main(["--fs", "16000", "--shard", str(shard), "--num_shards", "3", str(yesno_dir), str(sharded)]) == 0
+    assert not (sharded / "wav.scp").exists()  # nothing merged before every shard is done
+    assert main(["--fs", "16000", "--merge_shards", "3", "--shard_log", log, str(yesno_dir), str(sharded)]) == 1
+    assert f"1 of 3 shards did not finish: shard 2 (no {sharded}/jobs/split3/2/shard.json; see {tmp_path}/log/format.2.log)" \
+        in caplog.text
+    assert main(["--fs", "8000", "--shard", "2", "--num_shards", "3", str(yesno_dir), str(sharded)]) == 0
+    caplog.clear()
+    assert main(["--fs", "16000", "--merge_shards", "3", str(yesno_dir), str(sharded)]) == 1
+    assert f"{sharded}/jobs/split3/2/shard.json was written by a run with fs=8000, not fs=16000" in caplog.text
+    assert main(["--fs", "16000", "--shard", "2", "--num_shards", "3", str(yesno_dir), str(sharded)]) == 0
+    assert main(["--fs", "16000", "--merge_shards", "3", "--shard_log", log, str(yesno_dir), str(sharded)]) == 0
+    for name in ("text", "utt2spk", "spk2utt", "utt2num_samples"):
+        assert (sharded / name).read_text() == (whole / name).read_text(), name
+    for utt, path in read_kv(sharded / "wav.scp").items():
+        assert Path(path) == sharded / "data" / f"{utt}.flac"
+        assert np.array_equal(sf.read(path)[0], sf.read(whole / "data" / f"{utt}.flac")[0])

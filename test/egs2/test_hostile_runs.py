@@ -134,8 +134,12 @@ def test_multi_node_without_a_cluster_launcher_is_refused_up_front(sandbox_facto
                         env={"YESNO": str(corpora / "yesno")}, check=False)
     assert result.returncode != 0 and "mpirun: command not found" not in result.stdout + result.stderr
     assert "--num_nodes 2: ESPnet's launcher starts the other nodes through slurm" in result.stdout
-    assert "cuda_cmd in cmd.sh is 'run_local.sh'" in result.stdout and "slurm.pl --config conf/slurm.conf" in result.stdout
+    assert "cmd_backend is 'local' (cuda_cmd 'launch_local.sh' in cmd.sh)" in result.stdout
+    assert "run with --cmd_backend slurm" in result.stdout
     assert not (sandbox / "exp").exists()
+    unknown = run_recipe(sandbox, "--stage", "10", "--cmd_backend", "sge", env={"YESNO": str(corpora / "yesno")},
+                         check=False)
+    assert unknown.returncode != 0 and "cmd.sh: unknown cmd_backend 'sge': use local" in unknown.stderr
 
 
 def test_a_wrong_corpus_path_fails_at_once_naming_the_db_sh_variable(sandbox_factory, tmp_path):

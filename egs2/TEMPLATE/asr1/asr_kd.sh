@@ -14,8 +14,10 @@ set -euo pipefail
 stage=1                 # first stage to run
 stop_stage=15           # last stage to run
 ngpu=0                  # GPUs per node (0: CPU); > 1 or num_nodes > 1 trains through espnet2.bin.launch
-num_nodes=1             # nodes for multi-node training (cuda_cmd in cmd.sh must then be a cluster launcher)
-nj=2                    # parallel jobs: audio formatting, statistics, stages 10-13 and 15 (trainings: CPU only)
+num_nodes=1             # nodes for multi-node training (through slurm: --cmd_backend slurm)
+cmd_backend=""          # where jobs run: local (this machine) or slurm (sbatch/srun); default: cmd.sh's (local)
+nj=2                    # jobs (shards) of audio formatting, statistics and the teacher cache; systems side by side in stages 10-13 and 15 (trainings: on CPUs or a cluster)
+inference_nj=1          # jobs (shards) of each decoding and alignment analysis (ESPnet's name); one GPU each with --ngpu > 0
 dumpdir=dump            # formatted audio
 expdir=exp              # models, decodings, scores
 fs=16000                # sample rate of the formatted audio
@@ -90,6 +92,8 @@ done
 . ./cmd.sh
 # shellcheck source=utils/parallel_jobs.sh
 . ./utils/parallel_jobs.sh
+inference_cmd=$decode_cmd  # decoding, analysis and the teacher cache: on GPUs one each
+[ "$ngpu" -eq 0 ] || inference_cmd="$cuda_cmd --gpu 1"
 
 mkdir -p log
 run_log=log/asr_kd.$(date '+%Y%m%d-%H%M%S').log
@@ -102,7 +106,33 @@ log "$command_line"
 log "log of this run: $run_log"
 
 want() { [ "$stage" -le "$1" ] && [ "$stop_stage" -ge "$1" ]; }
+
 stage_header() { log "==== stage $1: $2 ===="; }
+
+# Run a command as jobs 1..$2 through the launcher $1 (cmd.sh's, with its options), logs $3 (with JOB); when a job
+# fails, the end of its log goes to the run log. "JOB" in the command becomes each job's number.
+run_jobs() {
+    local launcher=$1 jobs=$2 logs=$3 job job_log; shift 3
+    # shellcheck disable=SC2086  # the launcher and its options
+    $launcher JOB=1:"$jobs" "$logs" "$@" && return 0
+    for ((job = 1; job <= jobs; job++)); do
+        job_log=${logs//JOB/$job}
+        tail -n 1 "$job_log" 2> /dev/null | grep -q 'exit code 0$' && continue
+        echo "---- the end of $job_log:"
+        tail -n 20 "$job_log" 2> /dev/null || echo "(no log: the job did not start)"
+    done
+    return 1
+}
+
+# The jobs to split data dirs ($@) into: --inference_nj, or fewer for a dir of fewer utterances.
+inference_jobs() {
+    local jobs=$inference_nj dir count
+    for dir in "$@"; do
+        count=$(wc -l < "$dir/wav.scp")
+        [ "$count" -ge "$jobs" ] || jobs=$count
+    done
+    echo "$jobs"
+}
 
 # One run at a time on what is being written: work_on <what> drops the lock of what came before and takes
 # log/locks/<what>.lock (flock): a stage of 1-4 (data/, dump/), the token list, statistics or teacher of one --expdir,
@@ -153,20 +183,17 @@ case $skd_init in scratch|teacher) ;; *) die "--skd_init must be scratch or teac
 teacher_train_config=$teacher_dir/config.yaml
 teacher_checkpoint=""  # known after stage 7: the best checkpoint by the config's criterion
 
-# ESPnet's launcher reaches the other nodes only through slurm (cuda_cmd=slurm.pl ...) or mpirun with mpi4py: refuse
-# a multi-node training up front that would end in "mpirun: command not found".
+# ESPnet's launcher reaches the other nodes through slurm (cmd_backend=slurm, whose cuda_cmd is slurm.pl) or mpirun with
+# mpi4py: refuse a multi-node training up front that would end in "mpirun: command not found".
 check_multi_node() {
     [ "$num_nodes" -gt 1 ] || return 0
-    local launcher
-    launcher=$(basename "${cuda_cmd%% *}")
-    [ "$launcher" = slurm.pl ] && return 0
-    if [ "$launcher" != run.pl ] && command -v mpirun > /dev/null && $python -c 'import mpi4py' 2> /dev/null; then
-        return 0
-    fi
+    [ "$(basename "${cuda_cmd%% *}")" = slurm.pl ] && return 0
+    command -v mpirun > /dev/null && $python -c 'import mpi4py' 2> /dev/null && return 0
     die "--num_nodes $num_nodes: ESPnet's launcher starts the other nodes through slurm or through mpirun with mpi4py, \
-but cuda_cmd in cmd.sh is '$cuda_cmd' and $(command -v mpirun > /dev/null && echo 'mpi4py is not installed' \
-|| echo 'mpirun is not installed'): on a slurm cluster set cuda_cmd=\"slurm.pl --config conf/slurm.conf\" in cmd.sh \
-(or install MPI and mpi4py), or train on this node alone (--num_nodes 1 --ngpu <GPUs here>)"
+but cmd_backend is '$cmd_backend' (cuda_cmd '$cuda_cmd' in cmd.sh) and $(command -v mpirun > /dev/null \
+&& echo 'mpi4py is not installed' || echo 'mpirun is not installed'): on a slurm cluster run with --cmd_backend slurm \
+(or set cmd_backend=slurm in cmd.sh), or install MPI and mpi4py, or train on this node alone (--num_nodes 1 --ngpu \
+<GPUs here>)"
 }
 if want 7 || want 10; then check_multi_node; fi
 
@@ -303,7 +330,8 @@ train_system() {
             $python -m ctc_kd.bin.asr_kd_train "${args[@]}" \
             || training_failed "$name"
     else
-        $python -m ctc_kd.bin.asr_kd_train "${args[@]}" >> "$dir/train.log" 2>&1 \
+        # shellcheck disable=SC2086  # the launcher and its options
+        $cuda_cmd --gpu "$ngpu" "$dir/train.log" $python -m ctc_kd.bin.asr_kd_train "${args[@]}" \
             || { tail -n 20 "$dir/train.log"; training_failed "$name"; }
     fi
     echo "$((SECONDS - start))" > "$dir/train_seconds"
@@ -362,9 +390,10 @@ export_system() {
         || die "exporting $dir failed: see $dir/export.log"
 }
 
-# Decode one system on every test set in one process (exporting it first if needed); skips finished decodings.
+# Decode one system on every test set in one process (exporting it first if needed), or in --inference_nj jobs
+# each decoding its shard of every set (ctc_kd.data.split), merged per set; skips finished decodings.
 decode_system() {
-    local name=$1 dir=$expdir/$1 set out model
+    local name=$1 dir=$expdir/$1 set out model jobs
     model=$(model_args "$name")
     local data_dirs=() out_dirs=()
     for set in $test_sets; do
@@ -378,10 +407,25 @@ decode_system() {
     [ ${#data_dirs[@]} -gt 0 ] || return 0
     mkdir -p "$dir/decode_$decoder"
     local decode_log=$dir/decode_$decoder/decode.log
-    # shellcheck disable=SC2086
-    $python -m ctc_kd.bin.decode $model --data_dir "${data_dirs[@]}" --output_dir "${out_dirs[@]}" \
-        --decoder "$decoder" --ngpu "$((ngpu > 0 ? 1 : 0))" $decode_args > "$decode_log" 2>&1 \
-        || { tail -n 20 "$decode_log"; die "decoding with $dir/export failed: see $decode_log"; }
+    local options=(--decoder "$decoder" --ngpu "$((ngpu > 0 ? 1 : 0))")
+    jobs=$(inference_jobs "${data_dirs[@]}")
+    if [ "$jobs" -eq 1 ]; then
+        # shellcheck disable=SC2086
+        run_jobs "$inference_cmd" 1 "$decode_log" $python -m ctc_kd.bin.decode $model --data_dir "${data_dirs[@]}" \
+            --output_dir "${out_dirs[@]}" "${options[@]}" $decode_args || die "decoding with $dir/export failed: see $decode_log"
+    else
+        export_system "$name"  # once, before the jobs that read it
+        local logs=$dir/decode_$decoder/log/decode.JOB.log
+        $python -m ctc_kd.data.split --num_shards "$jobs" "${data_dirs[@]}" >> "$decode_log" 2>&1 \
+            || die "splitting ${data_dirs[*]} into $jobs failed: see $decode_log"
+        rm -rf "${out_dirs[@]/%//split$jobs}"  # the shards of an older decoding
+        # shellcheck disable=SC2086
+        run_jobs "$inference_cmd" "$jobs" "$logs" $python -m ctc_kd.bin.decode --model_dir "$dir/export" \
+            --data_dir "${data_dirs[@]/%//split$jobs/JOB}" --output_dir "${out_dirs[@]/%//split$jobs/JOB}" "${options[@]}" \
+            $decode_args || die "decoding with $dir/export failed: see $logs"
+        $python -m ctc_kd.bin.merge_decodings --num_shards "$jobs" --data_dir "${data_dirs[@]}" --output_dir "${out_dirs[@]}" \
+            --shard_log "$logs" >> "$decode_log" 2>&1 || { tail -n 5 "$decode_log"; die "merging the decodings of $dir failed: see $decode_log"; }
+    fi
     for out in "${out_dirs[@]}"; do
         log "decoded $out: $(grep -o '"rtf": [0-9.e-]*' "$out/decode_info.json" || true)"
     done
@@ -443,7 +487,11 @@ if want 3; then
         out=$data_feats/org/$set
         params="fs=$fs audio_format=$audio_format"
         done_with "$out" "$params" && continue
-        $python -m ctc_kd.data.format_audio --fs "$fs" --nj "$nj" --audio_format "$audio_format" "data/$set" "$out"
+        # shellcheck disable=SC2206  # $python is a command (with options)
+        format=($python -m ctc_kd.data.format_audio --fs "$fs" --audio_format "$audio_format" "data/$set" "$out")
+        run_jobs "$train_cmd" "$nj" "$out/jobs/log/format_audio.JOB.log" "${format[@]}" --shard JOB --num_shards "$nj" \
+            || die "formatting data/$set failed: see $out/jobs/log/format_audio.*.log (re-running keeps the files done)"
+        "${format[@]}" --merge_shards "$nj" --shard_log "$out/jobs/log/format_audio.JOB.log" || die "merging $out failed (above)"
         mark_done "$out" "$params"
     done
 fi
@@ -486,9 +534,13 @@ if want 6; then
     else
         config=$teacher_config
         [ -n "$teacher_model" ] && config=${external_teacher_config:-$(dirname "$teacher_model")/config.yaml}
-        $python -m ctc_kd.bin.collect_stats --config "$config" --output_dir "$stats_dir" --nj "$nj" \
-            --train_dir "$data_feats/$train_sp" --valid_dir "$data_feats/$valid_set" "${token_args[@]}" \
+        # shellcheck disable=SC2206  # $python is a command (with options)
+        stats=($python -m ctc_kd.bin.collect_stats --config "$config" --output_dir "$stats_dir" \
+            --train_dir "$data_feats/$train_sp" --valid_dir "$data_feats/$valid_set" "${token_args[@]}")
+        run_jobs "$train_cmd" "$nj" "$stats_dir/logs/stats.JOB.log" "${stats[@]}" --shard JOB --num_shards "$nj" \
             || die "feature statistics failed: see $stats_dir/logs"
+        "${stats[@]}" --merge_shards "$nj" --shard_log "$stats_dir/logs/stats.JOB.log" > "$stats_dir/logs/merge.log" 2>&1 \
+            || { tail -n 5 "$stats_dir/logs/merge.log"; die "merging the statistics failed: see $stats_dir/logs/merge.log"; }
         touch "$stats_dir/.done"
     fi
 fi
@@ -534,11 +586,14 @@ if want 9; then
             if [ -e "$out/meta.json" ]; then log "skip $out: done (delete it to rebuild)"; continue; fi
             log "caching the teacher's outputs on $data_feats/$set in $out (top-$cache_topk, hidden layers: ${layers:-none})"
             mkdir -p "$cache_dir"
-            # shellcheck disable=SC2086
-            $python -m ctc_kd.bin.teacher_cache --teacher_config "$teacher_train_config" \
+            # shellcheck disable=SC2206  # $python is a command (with options), the layers are words
+            cache=($python -m ctc_kd.bin.teacher_cache --teacher_config "$teacher_train_config" \
                 --teacher_model_file "$teacher_checkpoint" --data_dir "$data_feats/$set" --out_dir "$out" \
-                --topk "$cache_topk" --hidden_layers $layers --nj "$nj" --ngpu "$((ngpu > 0 ? 1 : 0))" > "$out.log" 2>&1 \
-                || { tail -n 20 "$out.log"; die "caching into $out failed: see $out.log (re-running resumes it)"; }
+                --topk "$cache_topk" --hidden_layers $layers)
+            run_jobs "$inference_cmd" "$nj" "$cache_dir/log/$set.JOB.log" "${cache[@]}" --ngpu "$((ngpu > 0 ? 1 : 0))" \
+                --shard JOB --num_shards "$nj" || die "caching into $out failed: see $cache_dir/log/$set.*.log (re-running resumes it)"
+            "${cache[@]}" --merge_shards "$nj" --shard_log "$cache_dir/log/$set.JOB.log" > "$out.log" 2>&1 \
+                || { tail -n 20 "$out.log"; die "merging the cache $out failed: see $out.log"; }
             log "cached $out: $(grep -o 'wrote .*' "$out.log" | tail -n 1)"
         done
     else
@@ -590,8 +645,8 @@ ${wanted:-scratch} (--skd_init $skd_init, --init_chain): delete $dir to train it
 if want 10; then
     stage_header 10 "student trainings"
     [ -n "$student_configs" ] || log "no --student_configs: nothing to train"
-    train_jobs=1  # on GPUs one training at a time; on a CPU, $nj side by side, one core each
-    if [ "$ngpu" -eq 0 ] && [ "$num_nodes" -eq 1 ]; then train_jobs=$nj; fi
+    train_jobs=1  # this machine's GPUs train one system at a time; its CPU cores, or a cluster's jobs, $nj side by side
+    if [ "$cmd_backend" != local ] || { [ "$ngpu" -eq 0 ] && [ "$num_nodes" -eq 1 ]; }; then train_jobs=$nj; fi
     while read -r name config seed; do
         [ -n "$name" ] || continue
         selected "$name" || { log "skip $name: not in --systems"; continue; }
@@ -663,9 +718,10 @@ if want 12; then
     wait_jobs
 fi
 
-# Spike timing of one student against the teacher's export (exporting the student first if needed); skips a done one.
+# Spike timing of one student against the teacher's export (exporting the student first if needed), in one job or in
+# --inference_nj jobs each analysing its shard of the set, merged; skips a done one.
 align_system() {
-    local name=$1 dir=$expdir/$1 out
+    local name=$1 dir=$expdir/$1 out jobs
     export_system "$name"
     out=$dir/alignment/$align_set
     if [ -e "$out/alignment.json" ] && [ "$out/alignment.json" -nt "$dir/export/model.pth" ] \
@@ -674,11 +730,25 @@ align_system() {
         return 0
     fi
     mkdir -p "$out"
-    # shellcheck disable=SC2086
-    $python -m ctc_kd.bin.alignment --teacher_dir "$teacher_export" --student_dir "$dir/export" \
-        --data_dir "$data_feats/$align_set" --out_dir "$out" --ngpu "$((ngpu > 0 ? 1 : 0))" $align_args \
-        < /dev/null > "$out/alignment.log" 2>&1 \
-        || { tail -n 20 "$out/alignment.log"; die "alignment analysis of $dir failed: see $out/alignment.log"; }
+    # shellcheck disable=SC2206  # $python is a command (with options), the user's options are words
+    local align=($python -m ctc_kd.bin.alignment --teacher_dir "$teacher_export" --student_dir "$dir/export"
+        --ngpu "$((ngpu > 0 ? 1 : 0))" $align_args)
+    jobs=$(inference_jobs "$data_feats/$align_set")
+    if [ "$jobs" -eq 1 ]; then
+        run_jobs "$inference_cmd" 1 "$out/alignment.log" "${align[@]}" --data_dir "$data_feats/$align_set" --out_dir "$out" \
+            || die "alignment analysis of $dir failed: see $out/alignment.log"
+    else
+        $python -m ctc_kd.data.split --num_shards "$jobs" "$data_feats/$align_set" >> "$out/alignment.log" 2>&1 \
+            || die "splitting $data_feats/$align_set into $jobs failed: see $out/alignment.log"
+        rm -rf "$out/split$jobs"  # the shards of an older analysis
+        run_jobs "$inference_cmd" "$jobs" "$out/log/alignment.JOB.log" "${align[@]}" \
+            --data_dir "$data_feats/$align_set/split$jobs/JOB" --out_dir "$out/split$jobs/JOB" \
+            || die "alignment analysis of $dir failed: see $out/log/alignment.*.log"
+        # shellcheck disable=SC2086
+        $python -m ctc_kd.bin.merge_alignments --teacher_dir "$teacher_export" --student_dir "$dir/export" $align_args \
+            --data_dir "$data_feats/$align_set" --out_dir "$out" --num_shards "$jobs" --shard_log "$out/log/alignment.JOB.log" \
+            >> "$out/alignment.log" 2>&1 || { tail -n 20 "$out/alignment.log"; die "merging the analyses of $dir failed: see $out/alignment.log"; }
+    fi
     log "analysed $out: $(grep -o '[0-9]* teacher spikes: .*' "$out/alignment.log" | tail -n 1)"
 }
 
