@@ -1,6 +1,6 @@
 """The corpus recipes (AISHELL-1, TED-LIUM 2, LibriSpeech 960 h and 100 h, speechocean762) run their whole run.sh,
 from a tiny corpus tree in the raw layout to the results table, with the tiny configs standing in for the full-size
-ones."""
+ones; librispeech_100, which is librispeech's run.sh on another training set, up to the statistics."""
 import json
 import re
 from pathlib import Path
@@ -69,8 +69,6 @@ RECIPES = {
                                                   "--decode_config", "conf/decode_beam.yaml"]),
     "librispeech": (librispeech_tree, ["dev_clean", "dev_other", "test_clean", "test_other"],
                     ["--nbpe", "60", "--speed_perturb_factors", ""]),
-    "librispeech_100": (librispeech_tree, ["dev_clean", "dev_other", "test_clean", "test_other"],
-                        ["--nbpe", "60", "--speed_perturb_factors", ""]),
     "speechocean762": (speechocean762_tree, ["dev", "test"],
                        ["--nbpe", "60", "--speed_perturb_factors", "", "--seeds", "1",
                         "--local_data_opts", "--dev_speakers {corpus}/dev_speakers"]),
@@ -119,3 +117,19 @@ def test_run_sh_from_the_raw_corpus_to_the_results_table(recipe, sandbox_factory
             if decoder == "beam":  # the settings of conf/decode_beam.yaml; CTC-only models search with CTC alone
                 info = json.loads((decoded / "decode_info.json").read_text())
                 assert (info["beam_size"], info["ctc_weight"]) == (20, 1.0)
+
+
+def test_librispeech_100_prepares_train_clean_100_alone(sandbox_factory, corpora, tmp_path):
+    """librispeech_100 runs librispeech's run.sh with train_clean_100 as its training set: every later stage is
+    librispeech's (tested above), so its own part ends with the token list and statistics of that set."""
+    env = librispeech_tree(tmp_path / "corpus", corpora)
+    sandbox = sandbox_factory("librispeech_100")
+    last = stage_number(sandbox, "feature statistics")
+    out = run_recipe(sandbox, "--stop_stage", last, "--nbpe", "60", "--speed_perturb_factors", "", env=env).stdout
+    assert "--train_set train_clean_100" in out
+    trained_on = (sandbox / "dump" / "raw" / "train_clean_100" / "text").read_text().splitlines()
+    assert len(trained_on) == 6 and all(line.startswith("1234-5678-") for line in trained_on)  # not 360 nor 500
+    for test_set in ("dev_clean", "dev_other", "test_clean", "test_other"):
+        assert len((sandbox / "dump" / "raw" / test_set / "text").read_text().splitlines()) == 2
+    assert (sandbox / "data" / "token_list" / "bpe_unigram60" / "bpe.model").is_file()
+    assert any((sandbox / "exp").glob("asr_stats*/train/feats_stats.npz"))
