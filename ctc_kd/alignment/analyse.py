@@ -1,17 +1,18 @@
 """A student's spike timing against its teacher on a data dir, written as the plots and then alignment.json."""
 import argparse
+import contextlib
 import json
 import logging
 import tempfile
 from pathlib import Path
-from typing import Optional
+from typing import List, Optional
 
 import torch
 
 from ctc_kd.alignment.compare import compare, pick_plot_utt
 from ctc_kd.alignment.pair import check_pair, load_model
 from ctc_kd.data.datadir import atomic_path, read_kv
-from ctc_kd.experiment.layout import ALIGNMENT, OFFSETS_PNG, POSTERIORS_PNG
+from ctc_kd.experiment.layout import ALIGNMENT, ALIGNMENT_LOG, OFFSETS_PNG, POSTERIORS_PNG
 from ctc_kd.inference.audio import audio_lengths, model_sample_rate
 from ctc_kd.inference.device import inference_device
 
@@ -33,50 +34,87 @@ DEFINITIONS = {
 def analyse(args: argparse.Namespace) -> dict:
     """Compare the two models on the data dir and write the plots and alignment.json; returns its content.
 
-    args holds ctc_kd.bin.alignment's options: teacher_dir, student_dir, data_dir, out_dir, max_offset, plot_utt,
-    hist_clip, batch_size, batch_bins, log_every, ngpu, num_threads.
+    args holds ctc_kd.bin.alignment's options for one student: teacher_dir, student_dir, data_dir, out_dir, max_offset,
+    plot_utt, hist_clip, batch_size, batch_bins, log_every, ngpu, num_threads.
+    """
+    return analyse_students(args, [args.student_dir], [args.out_dir])[0]
+
+
+def analyse_students(args: argparse.Namespace, student_dirs: List[str], out_dirs: List[str]) -> List[dict]:
+    """Each student against the teacher, in one process: ESPnet and the teacher load once for all of them.
+
+    Each student's log lines (an error included) also go to its own OUT_DIR/alignment.log.
     """
     for name in ("batch_size", "log_every", "hist_clip"):
         if getattr(args, name) < 1:
             raise ValueError(f"--{name} must be at least 1, got {getattr(args, name)}")
     if args.max_offset is not None and args.max_offset < 0:
         raise ValueError(f"--max_offset must be 0 or more, got {args.max_offset}")
+    if len(student_dirs) != len(out_dirs):
+        raise ValueError(f"{len(student_dirs)} --student_dir but {len(out_dirs)} --out_dir: give one out_dir per "
+                         "student, in the same order")
     device = inference_device(args.ngpu, args.num_threads)
     from ctc_kd.espnet_import import import_espnet_quietly
 
     import_espnet_quietly()
+    infos = []
     with tempfile.TemporaryDirectory(prefix="ctc_kd_alignment.") as tmp:
         teacher = load_model(args.teacher_dir, Path(tmp) / "teacher", device)
-        student = load_model(args.student_dir, Path(tmp) / "student", device)
-        check_pair(teacher, student)
         data_dir = Path(args.data_dir)
         wav_scp, lengths, sample_rate = audio_lengths(data_dir, model_sample_rate(teacher.config))
         plot_utt = pick_plot_utt(lengths, args.plot_utt, data_dir / "wav.scp")
-        totals, plot, seconds = compare(teacher, student, wav_scp, lengths, args, plot_utt)
-    summary = totals.summary()
+        text = read_kv(data_dir / "text").get(plot_utt) if (data_dir / "text").is_file() else None
+        for number, (student_dir, out_dir) in enumerate(zip(student_dirs, out_dirs)):
+            with _own_log(Path(out_dir)):
+                student = load_model(student_dir, Path(tmp) / f"student{number}", device)
+                check_pair(teacher, student)
+                totals, plot, seconds = compare(teacher, student, wav_scp, lengths, args, plot_utt)
+                infos.append(_write(args, teacher, student_dir, Path(out_dir), totals.summary(), plot, plot_utt, text,
+                                    {"audio_seconds": sum(lengths.values()) / sample_rate, "seconds": seconds,
+                                     "device": device}))
+    return infos
 
+
+@contextlib.contextmanager
+def _own_log(out: Path):
+    """While a student is analysed, its log lines also go to out/alignment.log (appended)."""
+    out.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(out / ALIGNMENT_LOG, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s (%(module)s:%(lineno)d) %(levelname)s: %(message)s"))
+    logging.getLogger().addHandler(handler)
+    try:
+        yield
+    except Exception as error:
+        log.error(f"analysing {out} failed: {error}")
+        raise
+    finally:
+        logging.getLogger().removeHandler(handler)
+        handler.close()
+
+
+def _write(args, teacher, student_dir: str, out: Path, summary: dict, plot, plot_utt: str, text, run: dict) -> dict:
+    """The plots, then alignment.json (atomically, last); returns its content."""
     from ctc_kd.analysis.plots import plot_histogram, plot_posteriors
 
-    out = Path(args.out_dir)
-    names = (f"teacher {args.teacher_dir}", f"student {args.student_dir}")
-    text = read_kv(data_dir / "text").get(plot_utt) if (data_dir / "text").is_file() else None
+    names = (f"teacher {args.teacher_dir}", f"student {student_dir}")
     plot_posteriors(out / POSTERIORS_PNG, plot_utt, plot.teacher, plot.student, plot.result,
                     teacher.config["token_list"], teacher.decoder.blank, names, text)
-    plot_histogram(out / OFFSETS_PNG, summary, args.hist_clip, heading=f"{args.student_dir} vs {args.teacher_dir}")
+    plot_histogram(out / OFFSETS_PNG, summary, args.hist_clip, heading=f"{student_dir} vs {args.teacher_dir}")
     info = {
-        "teacher": str(args.teacher_dir), "student": str(args.student_dir), "data_dir": str(data_dir),
+        "teacher": str(args.teacher_dir), "student": str(student_dir), "data_dir": str(args.data_dir),
         **summary,
         "max_offset": args.max_offset, "blank_id": teacher.decoder.blank,
-        "audio_seconds": sum(lengths.values()) / sample_rate,
+        "audio_seconds": run["audio_seconds"],
         "plot_utt": plot_utt, "plots": {"posteriors": POSTERIORS_PNG, "histogram": OFFSETS_PNG},
         "definitions": DEFINITIONS,
-        "batch_size": args.batch_size, "device": device, "threads": torch.get_num_threads(), "seconds": seconds,
+        "batch_size": args.batch_size, "device": run["device"], "threads": torch.get_num_threads(),
+        "seconds": run["seconds"],
     }
     with atomic_path(out / ALIGNMENT) as path:
         path.write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
     log.info(f"wrote {out}/{ALIGNMENT}, {POSTERIORS_PNG} ({plot_utt}), {OFFSETS_PNG}")
-    log.info(f"{summary['teacher_spikes']} teacher spikes: mean |offset| {_fmt(summary['mean_abs_offset'])} frames, "
-             f"exact {_fmt(summary['exact_share'], 100)}%, "
+    log.info(f"{out}: {summary['teacher_spikes']} teacher spikes: mean |offset| {_fmt(summary['mean_abs_offset'])} "
+             f"frames, exact {_fmt(summary['exact_share'], 100)}%, "
              f"within ±{summary['near_frames']} {_fmt(summary['near_share'], 100)}%, "
              f"missed {_fmt(summary['miss_rate'], 100)}%")
     return info

@@ -2,13 +2,18 @@
 import argparse
 
 
-def add_options(parser: argparse.ArgumentParser) -> None:
+def add_options(parser: argparse.ArgumentParser, several_students: bool = False) -> None:
     """The models, the data, the output, the spike matching and plots, the batches and the device."""
+    several = {"nargs": "+"} if several_students else {}
     parser.add_argument("--teacher_dir", required=True, help="the teacher's export: config.yaml + model.pth")
-    parser.add_argument("--student_dir", required=True, help="the student's export: config.yaml + model.pth")
+    parser.add_argument("--student_dir", required=True, **several,
+                        help="the student's export: config.yaml + model.pth" +
+                             (" (several: each against the teacher, in one process)" if several_students else ""))
     parser.add_argument("--data_dir", required=True,
                         help="a dumped data dir with wav.scp (e.g. dump/raw/dev); its text titles posteriors.png")
-    parser.add_argument("--out_dir", required=True, help="writes alignment.json, posteriors.png, offsets.png")
+    parser.add_argument("--out_dir", required=True, **several,
+                        help="writes alignment.json, posteriors.png, offsets.png" +
+                             (" (one per --student_dir, in the same order)" if several_students else ""))
     parser.add_argument("--max_offset", type=int, default=None,
                         help="a teacher spike with no same-token student spike within this many frames is a miss "
                              "(default: no limit, only a token the student never emits in the utterance is a miss)")

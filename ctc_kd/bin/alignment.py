@@ -5,7 +5,8 @@ padding-invariantly (as ctc_kd.bin.decode's greedy decoder), so every utterance'
 For each utterance the teacher's spikes are matched to the student's (definitions: ctc_kd.analysis.spike_timing).
 Writes into OUT_DIR: posteriors.png (one utterance: both models' blank and best non-blank probability over time,
 spikes labelled with their tokens), offsets.png (the offset histogram), then alignment.json (the numbers, the
-models, the data; written last, atomically).
+models, the data; written last, atomically), and alignment.log (this analysis's log lines). Several students (and
+as many out dirs, in the same order) are analysed in one process: ESPnet and the teacher load once for all.
 
     python -m ctc_kd.bin.alignment --teacher_dir exp/teacher/export --student_dir exp/student_skd/export \\
         --data_dir dump/raw/dev --out_dir exp/student_skd/alignment/dev
@@ -16,7 +17,7 @@ import argparse
 import sys
 from typing import List, Optional
 
-from ctc_kd.alignment.analyse import analyse
+from ctc_kd.alignment.analyse import analyse_students
 from ctc_kd.alignment.options import add_options
 from ctc_kd.cli import run
 
@@ -28,7 +29,7 @@ def get_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=__doc__.split("\n\n", 1)[1],
     )
-    add_options(parser)
+    add_options(parser, several_students=True)
     return parser
 
 
@@ -36,7 +37,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = get_parser().parse_args(argv)
     from ctc_kd.teacher.loader import TeacherMismatchError  # unreadable weights, named by the message
 
-    return run(lambda: analyse(args) and 0, errors=(ValueError, OSError, TeacherMismatchError))
+    return run(lambda: analyse_students(args, args.student_dir, args.out_dir) and 0,
+               errors=(ValueError, OSError, TeacherMismatchError))
 
 
 if __name__ == "__main__":

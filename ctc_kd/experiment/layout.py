@@ -23,6 +23,7 @@ DECODE_INFO = "decode_info.json"  # how a set was decoded: decoder, settings, #p
 SCORE = "score.json"  # the numbers of one scoring (ctc_kd.scoring)
 ALIGNMENT = "alignment.json"  # the spike timing of a student against the teacher (ctc_kd.alignment)
 POSTERIORS_PNG, OFFSETS_PNG = "posteriors.png", "offsets.png"  # the plots beside alignment.json
+ALIGNMENT_LOG = "alignment.log"  # its log, beside it
 RESULTS_JSON = "results.json"  # exp/results.json: every number of RESULTS.md (ctc_kd.results)
 SEED = re.compile(r"_seed(\d+)$")
 

@@ -120,4 +120,33 @@ def test_mismatched_models_and_bad_options_are_named(setup, caplog):
     caplog.clear()
     assert run(teacher, teacher, data, tmp / "o4", "--plot_utt", "nobody") == 1
     assert "--plot_utt nobody is not in" in caplog.text and str(data / "wav.scp") in caplog.text
-    assert not any((tmp / f"o{i}").exists() for i in range(1, 5))
+    for failed in ("o1", "o2"):  # the student's own log says why; nothing else is written
+        assert [p.name for p in (tmp / failed).iterdir()] == ["alignment.log"]
+        assert "failed:" in (tmp / failed / "alignment.log").read_text()
+    assert not (tmp / "o4").exists()  # refused before any student
+
+
+def test_several_students_in_one_process_equal_one_each(setup, caplog):
+    tmp, data, teacher, student = setup
+    alone = [tmp / "alone_student", tmp / "alone_teacher"]
+    assert run(teacher, student, data, alone[0]) == 0 and run(teacher, teacher, data, alone[1]) == 0
+    together = [tmp / "together_student", tmp / "together_teacher"]
+    with caplog.at_level(logging.INFO):
+        assert main(["--teacher_dir", str(teacher), "--student_dir", str(student), str(teacher),
+                     "--data_dir", str(data), "--out_dir", *map(str, together), "--batch_size", "3",
+                     "--num_threads", "1"]) == 0
+    for one, both, model in zip(alone, together, (student, teacher)):
+        first, second = (json.loads((d / "alignment.json").read_text()) for d in (one, both))
+        for key in ("seconds", "threads"):
+            first.pop(key), second.pop(key)
+        assert first == second and second["student"] == str(model)
+        log = (both / "alignment.log").read_text()  # each student's own lines, not the other's
+        other = ({*together} - {both}).pop()
+        assert f"{both}: {second['teacher_spikes']} teacher spikes" in log and str(other) not in log
+
+
+def test_students_and_out_dirs_must_pair(setup, caplog):
+    tmp, data, teacher, student = setup
+    assert main(["--teacher_dir", str(teacher), "--student_dir", str(student), str(teacher), "--data_dir", str(data),
+                 "--out_dir", str(tmp / "unpaired")]) == 1
+    assert "2 --student_dir but 1 --out_dir" in caplog.text and not (tmp / "unpaired").exists()

@@ -718,37 +718,50 @@ if want 12; then
     wait_jobs
 fi
 
-# Spike timing of one student against the teacher's export (exporting the student first if needed), in one job or in
-# --inference_nj jobs each analysing its shard of the set, merged; skips a done one.
-align_system() {
-    local name=$1 dir=$expdir/$1 out jobs
-    export_system "$name"
-    out=$dir/alignment/$align_set
-    if [ -e "$out/alignment.json" ] && [ "$out/alignment.json" -nt "$dir/export/model.pth" ] \
+# Whether a student's spike timing is still to be analysed: not when alignment.json is newer than both exports.
+needs_alignment() {
+    local out=$expdir/$1/alignment/$align_set
+    if [ -e "$out/alignment.json" ] && [ "$out/alignment.json" -nt "$expdir/$1/export/model.pth" ] \
         && [ "$out/alignment.json" -nt "$teacher_export/model.pth" ]; then
         log "skip $out: analysed already (newer than both exports)"
-        return 0
+        return 1
     fi
-    mkdir -p "$out"
-    # shellcheck disable=SC2206  # $python is a command (with options), the user's options are words
-    local align=($python -m ctc_kd.bin.alignment --teacher_dir "$teacher_export" --student_dir "$dir/export"
-        --ngpu "$((ngpu > 0 ? 1 : 0))" $align_args)
+}
+
+# Spike timing of several students against the teacher's export in one process (ESPnet and the teacher load once),
+# each written to its alignment/<set>/ with its own alignment.log; the process's log is $1.
+align_systems() {
+    local group_log=$1 name out students=() outs=(); shift
+    for name in "$@"; do
+        students+=("$expdir/$name/export") outs+=("$expdir/$name/alignment/$align_set")
+    done
+    mkdir -p "${outs[@]}" "$(dirname "$group_log")"
+    # shellcheck disable=SC2086  # $python is a command (with options), the user's options are words
+    run_jobs "$inference_cmd" 1 "$group_log" $python -m ctc_kd.bin.alignment --teacher_dir "$teacher_export" \
+        --student_dir "${students[@]}" --out_dir "${outs[@]}" --data_dir "$data_feats/$align_set" \
+        --ngpu "$((ngpu > 0 ? 1 : 0))" $align_args || die "alignment analysis of $* failed: see $group_log"
+    for out in "${outs[@]}"; do
+        log "analysed $out: $(grep -o '[0-9]* teacher spikes: .*' "$out/alignment.log" | tail -n 1)"
+    done
+}
+
+# Spike timing of one student in --inference_nj jobs, each analysing its shard of the set, merged.
+align_system_in_shards() {
+    local name=$1 dir=$expdir/$1 out=$expdir/$1/alignment/$align_set jobs
     jobs=$(inference_jobs "$data_feats/$align_set")
-    if [ "$jobs" -eq 1 ]; then
-        run_jobs "$inference_cmd" 1 "$out/alignment.log" "${align[@]}" --data_dir "$data_feats/$align_set" --out_dir "$out" \
-            || die "alignment analysis of $dir failed: see $out/alignment.log"
-    else
-        $python -m ctc_kd.data.split --num_shards "$jobs" "$data_feats/$align_set" >> "$out/alignment.log" 2>&1 \
-            || die "splitting $data_feats/$align_set into $jobs failed: see $out/alignment.log"
-        rm -rf "$out/split$jobs"  # the shards of an older analysis
-        run_jobs "$inference_cmd" "$jobs" "$out/log/alignment.JOB.log" "${align[@]}" \
-            --data_dir "$data_feats/$align_set/split$jobs/JOB" --out_dir "$out/split$jobs/JOB" \
-            || die "alignment analysis of $dir failed: see $out/log/alignment.*.log"
-        # shellcheck disable=SC2086
-        $python -m ctc_kd.bin.merge_alignments --teacher_dir "$teacher_export" --student_dir "$dir/export" $align_args \
-            --data_dir "$data_feats/$align_set" --out_dir "$out" --num_shards "$jobs" --shard_log "$out/log/alignment.JOB.log" \
-            >> "$out/alignment.log" 2>&1 || { tail -n 20 "$out/alignment.log"; die "merging the analyses of $dir failed: see $out/alignment.log"; }
-    fi
+    mkdir -p "$out"
+    $python -m ctc_kd.data.split --num_shards "$jobs" "$data_feats/$align_set" >> "$out/alignment.log" 2>&1 \
+        || die "splitting $data_feats/$align_set into $jobs failed: see $out/alignment.log"
+    rm -rf "$out/split$jobs"  # the shards of an older analysis
+    # shellcheck disable=SC2086  # $python is a command (with options), the user's options are words
+    run_jobs "$inference_cmd" "$jobs" "$out/log/alignment.JOB.log" $python -m ctc_kd.bin.alignment \
+        --teacher_dir "$teacher_export" --student_dir "$dir/export" --ngpu "$((ngpu > 0 ? 1 : 0))" $align_args \
+        --data_dir "$data_feats/$align_set/split$jobs/JOB" --out_dir "$out/split$jobs/JOB" \
+        || die "alignment analysis of $dir failed: see $out/log/alignment.*.log"
+    # shellcheck disable=SC2086
+    $python -m ctc_kd.bin.merge_alignments --teacher_dir "$teacher_export" --student_dir "$dir/export" $align_args \
+        --data_dir "$data_feats/$align_set" --out_dir "$out" --num_shards "$jobs" --shard_log "$out/log/alignment.JOB.log" \
+        >> "$out/alignment.log" 2>&1 || { tail -n 20 "$out/alignment.log"; die "merging the analyses of $dir failed: see $out/alignment.log"; }
     log "analysed $out: $(grep -o '[0-9]* teacher spikes: .*' "$out/alignment.log" | tail -n 1)"
 }
 
@@ -761,15 +774,31 @@ if want 13; then
 or give --align_set one of: $valid_set $test_sets"
     export_system "$teacher_name"
     teacher_export=$expdir/$teacher_name/export
+    trained=()
     while read -r name _ _; do
         [ -n "$name" ] || continue
         selected "$name" || continue
         work_on "$expdir/$name" wait
-        dir=$expdir/$name
-        [ -e "$dir/.done" ] || { log "skip $name: not trained"; continue; }
+        [ -e "$expdir/$name/.done" ] || { log "skip $name: not trained"; continue; }
         skip_results_only "$name" && continue
-        start_job "$nj" align_system "$name"
+        trained+=("$name")
+        start_job "$nj" export_system "$name"
     done < <(student_plan)
+    wait_jobs
+    todo=()
+    for name in "${trained[@]}"; do
+        needs_alignment "$name" && todo+=("$name")
+    done
+    if [ "$(inference_jobs "$data_feats/$align_set")" -gt 1 ]; then
+        for name in "${todo[@]}"; do start_job "$nj" align_system_in_shards "$name"; done
+    else  # the students split into up to $nj groups, one process each
+        groups=$(( ${#todo[@]} < nj ? ${#todo[@]} : nj ))
+        for ((group = 0; group < groups; group++)); do
+            members=()
+            for ((i = group; i < ${#todo[@]}; i += groups)); do members+=("${todo[i]}"); done
+            start_job "$nj" align_systems "$expdir/log/alignment.$align_set.$((group + 1)).log" "${members[@]}"
+        done
+    fi
     wait_jobs
 fi
 
