@@ -4,6 +4,8 @@
 # Every system is its own resumable training; run them across sittings (see README.md):
 #   ./run.sh --stop_stage 6                     # data (download unless db.sh points at a copy), tokens, statistics
 #   ./run.sh --stage 7 --stop_stage 8           # teacher, its scores
+#   ./run.sh --stage 9 --stop_stage 10 --systems student_fpkd   # the teacher's output cache, then one student system
+#   ./run.sh --stage 11                         # decode, score, spike timing, RESULTS.md, export
 set -euo pipefail
 
 ./asr_kd.sh \
@@ -13,8 +15,11 @@ set -euo pipefail
     --token_type bpe --nbpe 300 \
     --min_sec 0.3 --max_sec 25 \
     --teacher_config conf/train_teacher.yaml \
-    --student_configs conf/train_student_alone.yaml \
-    --init_chain "" \
+    --student_configs "conf/train_student_alone.yaml conf/train_student_sfmx_kd.yaml conf/train_student_guide_ctc.yaml
+        conf/train_student_blank_elim_kd.yaml conf/train_student_fpkd.yaml conf/train_student_skd.yaml
+        conf/train_student_3blocks_alone.yaml conf/train_student_layer_pruned.yaml conf/train_student_3blocks_sfmx_kd.yaml" \
+    --init_chain "student_layer_pruned:teacher" \
+    --skd_init teacher \
     --seeds "1 2" \
     --decoder greedy \
     --main_metric wer \
