@@ -11,7 +11,7 @@ from ctc_kd.results.exp_reader import METRICS
 from ctc_kd.results.formatting import NA, format_seconds, one_decimal
 from ctc_kd.results.notes import Notes
 from ctc_kd.results.rows import Row
-from ctc_kd.results.stats import relative_reduction
+from ctc_kd.results.stats import gap_recovered, relative_reduction
 
 ALIGNMENT_COLUMNS = (("mean_abs_offset", "Mean abs. offset (frames)", 1.0), ("exact_share", "Exact (%)", 100.0),
                      ("near_share", f"Within ±{NEAR_FRAMES} (%)", 100.0),
@@ -28,6 +28,8 @@ class Table:
                  align_set: Optional[str] = None, align_teacher: Optional[str] = None, links_from: Path = Path(".")):
         self.rows, self.baseline, self.test_sets, self.decoder = rows, baseline, list(test_sets), decoder
         self.align_set, self.align_teacher, self.links_from = align_set, align_teacher, links_from
+        # the teacher of the gap columns: the one the students are compared with, when it is a row of the table
+        self.teacher = next((row for row in rows if row.name == align_teacher), None) if baseline is not None else None
         self.notes = Notes()
 
     def _run_reasons(self, row: Row, key: str) -> List[str]:
@@ -60,6 +62,32 @@ class Table:
         if base is None or mine is None or base == 0:
             return None
         return relative_reduction(base, mine)
+
+    def gap(self, row: Row, metric: str, test_set: str) -> Optional[float]:
+        """The share of the teacher-student gap the row recovers (None without teacher, baseline, numbers or gap)."""
+        if self.teacher is None:
+            return None
+        base, teacher = self.baseline.stats(metric, test_set).mean, self.teacher.stats(metric, test_set).mean
+        mine = row.stats(metric, test_set).mean
+        if base is None or teacher is None or mine is None or base == teacher:
+            return None
+        return gap_recovered(base, teacher, mine)
+
+    def gap_cell(self, row: Row, metric: str, test_set: str) -> str:
+        """The recovered share of the gap, or n/a saying why."""
+        if self.is_baseline(row) or row is self.teacher:
+            return "—"
+        value = self.gap(row, metric, test_set)
+        if value is not None:
+            return one_decimal(value)
+        base, teacher = self.baseline.stats(metric, test_set).mean, self.teacher.stats(metric, test_set).mean
+        if base is not None and base == teacher:
+            why = [f"{self.teacher.name} and {self.baseline.name} have the same {metric.upper()} on {test_set}: no gap"]
+        elif base is None or teacher is None:
+            why = [f"no {metric.upper()} on {test_set} for {self.baseline.name if base is None else self.teacher.name}"]
+        else:
+            why = self._run_reasons(row, f"{metric}/{test_set}") or [f"{row.name}: no runs found"]
+        return NA + self.notes.mark(why)
 
     def is_baseline(self, row: Row) -> bool:
         """Whether the row is the baseline or one of its seeds."""
@@ -139,6 +167,8 @@ class Table:
         head = ["System", "Method", "#Params (M)", "n"] + [f"{t} {name} (%)" for t in self.test_sets]
         if self.baseline is not None:
             head += [f"{t} rel. red. (%)" for t in self.test_sets]
+        if self.teacher is not None:
+            head += [f"{t} gap rec. (%)" for t in self.test_sets]
         head += ["Training time" + (" (per run)" if several else ""), "Decoder"]
         align = ["---", "---", "---:", "---:"] + ["---:"] * (len(head) - 6) + ["---:", "---"]
         lines = ["| " + " | ".join(head) + " |", "|" + "|".join(align) + "|"]
@@ -147,6 +177,8 @@ class Table:
             cells += [self.error_cell(row, metric, t) for t in self.test_sets]
             if self.baseline is not None:
                 cells += [self.reduction_cell(row, metric, t) for t in self.test_sets]
+            if self.teacher is not None:
+                cells += [self.gap_cell(row, metric, t) for t in self.test_sets]
             cells += [self.time_cell(row), self.decoder_cell(row)]
             lines.append("| " + " | ".join(cells) + " |")
         return lines
@@ -161,6 +193,10 @@ class Table:
                      "(baseline − system) / baseline × 100, positive = fewer errors; "
                      f"{BEYOND_SPREAD} = beyond the seed spread: every run of the system is better (or every run "
                      "worse) than every run of the baseline.")
+        if self.teacher is not None:
+            text += (f" Gap rec. = the share of the teacher-student gap recovered: (baseline − system) / (baseline − "
+                     f"`{self.teacher.name}`) × 100, with means over runs; 100 = as good as the teacher, 0 = no better "
+                     "than the baseline (a relative reduction cannot exceed the teacher's own).")
         text += (f" #Params: trained parameters of `{EXPORT_DIR}/{EXPORTED_MODEL}` (normalisation and batch-norm "
                  "statistics and the mel filterbank not counted). Training time: sum of ESPnet's per-epoch times in "
                  f"`{TRAIN_LOG}`.")
@@ -276,6 +312,7 @@ class Table:
                 for t in self.test_sets:
                     entry = row.stats(metric, t).to_dict()
                     entry["rel_reduction"] = self.reduction(row, metric, t)
+                    entry["gap_recovered"] = self.gap(row, metric, t)
                     entry["beyond_seed_spread"] = (None if self.baseline is None or self.is_baseline(row)
                                                    else self.beyond_seed_spread(row, metric, t))
                     metrics[metric][t] = entry

@@ -42,3 +42,12 @@ class Stats:
 def relative_reduction(base: float, system: float) -> float:
     """Relative error reduction in percent: (base - system) / base * 100 (positive: fewer errors than the base)."""
     return (base - system) / base * 100.0
+
+
+def gap_recovered(base: float, teacher: float, system: float) -> float:
+    """The share of the teacher-student gap a system recovers, in percent: (base - system) / (base - teacher) * 100.
+
+    A relative reduction cannot exceed what the teacher knows more than the student; this says how much of that a
+    method got (100: as good as the teacher; negative: worse than the student alone).
+    """
+    return (base - system) / (base - teacher) * 100.0

@@ -12,7 +12,7 @@ from exp_trees import make_run, params_of, train_log_lines
 from ctc_kd.analysis.curves import mean_curve
 from ctc_kd.bin.results_table import main
 from ctc_kd.results.exp_reader import load_run
-from ctc_kd.results.stats import relative_reduction
+from ctc_kd.results.stats import gap_recovered, relative_reduction
 
 
 def table(md, heading):
@@ -110,7 +110,7 @@ def test_layout_and_order(produced):
     assert list(cer) == SYSTEMS.split()
     assert list(next(iter(cer.values()))) == [
         "System", "Method", "#Params (M)", "n", "dev CER (%)", "test CER (%)", "dev rel. red. (%)",
-        "test rel. red. (%)", "Training time (per run)", "Decoder"]
+        "test rel. red. (%)", "dev gap rec. (%)", "test gap rec. (%)", "Training time (per run)", "Decoder"]
     assert cer["teacher"]["Decoder"] == "greedy"
 
 
@@ -158,6 +158,12 @@ def test_seed_mean_std_and_relative_reduction(produced):
     assert math.isclose(entry["mean"], 9.2) and math.isclose(entry["std"], math.sqrt(0.08))
     assert math.isclose(entry["rel_reduction"], relative_reduction(11.0, 9.2))
     assert entry["beyond_seed_spread"] is True
+    # the share of the teacher-student gap: the baseline's mean 11 (dev) / 9 (test), the teacher's 5 / 6
+    assert sfmx["dev gap rec. (%)"] == "30.0"  # (11 - 9.2) / (11 - 5)
+    assert sfmx["test gap rec. (%)"] == "30.0"  # (9 - 8.1) / (9 - 6)
+    assert cer["student_guide_ctc"]["test gap rec. (%)"] == "-30.0"  # (9 - 9.9) / (9 - 6): worse than alone
+    assert base["dev gap rec. (%)"] == cer["teacher"]["dev gap rec. (%)"] == "—"
+    assert math.isclose(entry["gap_recovered"], gap_recovered(11.0, 5.0, 9.2))
     spread = {s["name"]: s["metrics"]["cer"]["test"]["beyond_seed_spread"] for s in data["systems"]}
     # one seed on a side: no judgement; the baseline is not compared with itself
     assert spread["student_sfmx_kd"] is False and spread["teacher"] is None and spread["student_alone"] is None

@@ -1,7 +1,7 @@
 """A number over a system's runs: its mean, and with several runs the sample spread; the relative reduction."""
 import pytest
 
-from ctc_kd.results.stats import Stats, relative_reduction
+from ctc_kd.results.stats import Stats, gap_recovered, relative_reduction
 
 
 def test_one_run_is_its_value_and_several_add_the_spread():
@@ -13,3 +13,10 @@ def test_one_run_is_its_value_and_several_add_the_spread():
 def test_relative_reduction_is_positive_for_fewer_errors():
     assert relative_reduction(10.0, 8.0) == pytest.approx(20.0)
     assert relative_reduction(10.0, 11.0) == pytest.approx(-10.0)
+
+
+def test_gap_recovered_is_the_share_of_what_the_teacher_knows_more():
+    assert gap_recovered(30.0, 20.0, 25.0) == 50.0  # half of the 10 points between student alone and teacher
+    assert gap_recovered(30.0, 20.0, 20.0) == 100.0 and gap_recovered(30.0, 20.0, 30.0) == 0.0
+    assert gap_recovered(30.0, 20.0, 32.0) == -20.0  # worse than the student alone
+    assert gap_recovered(30.0, 20.0, 18.0) == 120.0  # better than the teacher
