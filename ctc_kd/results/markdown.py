@@ -11,7 +11,7 @@ from ctc_kd.results.exp_reader import METRICS
 from ctc_kd.results.formatting import NA, format_seconds, one_decimal
 from ctc_kd.results.notes import Notes
 from ctc_kd.results.rows import Row
-from ctc_kd.results.stats import gap_recovered, relative_reduction
+from ctc_kd.results.stats import Stats, gap_recovered, relative_reduction
 
 ALIGNMENT_COLUMNS = (("mean_abs_offset", "Mean abs. offset (frames)", 1.0), ("exact_share", "Exact (%)", 100.0),
                      ("near_share", f"Within ±{NEAR_FRAMES} (%)", 100.0),
@@ -273,6 +273,31 @@ class Table:
     def valid_curves(self) -> Dict[str, List[Dict[int, float]]]:
         """Each row's runs' validation curves."""
         return {row.name: [r.valid_curve() for r in row.runs] for row in self.rows}
+
+    def blank_section(self) -> List[str]:
+        """How sparse each system's CTC output is: its best path's blank share per test set, and the teacher's on the
+        training data as its KD students logged it (empty when no decoding recorded one)."""
+        rows = [row for row in self.rows if any(row.blank_ratio_stats(t).n for t in self.test_sets)]
+        taught = Stats([v for row in self.rows for v in row.last_train_stats("teacher_blank_ratio").values])
+        if not rows and not taught.n:
+            return []
+        lines, text = ["## Blank ratio (%)", ""], []
+        if rows:
+            lines += ["| System | n | " + " | ".join(self.test_sets) + " |",
+                      "|---|---:|" + "---:|" * len(self.test_sets)]
+            for row in rows:
+                cells = [row.blank_ratio_stats(t) for t in self.test_sets]
+                lines.append(f"| {row.name} | {row.n} | " + " | ".join(c.text(digits=1) if c.n else NA for c in cells)
+                             + " |")
+            lines.append("")
+            text.append("The share of frames whose greedy best-path label is blank (`blank_ratio` in "
+                        f"`{decode_dir(RUN, self.decoder, '<test set>')}/decode_info.json`); mean over runs, with the "
+                        "spread as in the error tables.")
+        if taught.n:
+            text.append(f"The teacher's on the training data: **{taught.mean * 100:.1f}%** (`teacher_blank_ratio` of "
+                        f"the last epoch's [train] statistics in the KD students' `{TRAIN_LOG}`, mean over {taught.n} "
+                        "runs: the teacher's outputs on the training batches, speed-perturbed copies included).")
+        return lines + [" ".join(text), ""]
 
     def curves_section(self, title: str) -> List[str]:
         """The validation-error-by-epoch picture (plots/valid_curves.png) with its legend; nothing without curves."""

@@ -25,6 +25,16 @@ class Row:
         """One error rate over the runs that have it."""
         return Stats([r.err[(metric, test_set)] for r in self.runs if (metric, test_set) in r.err])
 
+    def blank_ratio_stats(self, test_set: str) -> Stats:
+        """The share of frames whose greedy best-path label is blank on a test set (decode_info.json), in %."""
+        return Stats([r.decode_info[test_set]["blank_ratio"] * 100.0 for r in self.runs
+                      if isinstance(r.decode_info.get(test_set, {}).get("blank_ratio"), (int, float))])
+
+    def last_train_stats(self, key: str) -> Stats:
+        """A training statistic of each run's last completed epoch (ESPnet's [train] numbers in train.log)."""
+        return Stats([r.train.train[max(r.train.train)][key] for r in self.runs
+                      if r.train is not None and r.train.train and key in r.train.train[max(r.train.train)]])
+
     def alignment_stats(self, key: str) -> Stats:
         """One number of alignment.json (e.g. miss_rate) over the runs that have it."""
         return Stats([r.alignment[key] for r in self.runs

@@ -11,6 +11,7 @@ _EPOCH_RESULTS = re.compile(r"(\d+)epoch results: (.*)$")
 # "1 hour, 2 minutes and 5.5 seconds".
 _TIME = re.compile(r"(?<![\w.])time=((?:\d+(?:\.\d+)?\s+[a-z]+(?:,\s*(?=\d)|\s+and\s+)?)+)")
 _VALID = re.compile(r"\[valid\]\s*([^\[]*)")  # the valid part of an "epoch results" line, up to the next [part]
+_TRAIN = re.compile(r"\[train\]\s*([^\[]*)")  # its train part
 _NUMBER = re.compile(r"(\w+)=(-?\d+(?:\.\d+)?(?:e[-+]?\d+)?)(?=,|\s|$)")
 _END = re.compile(r"The training was (finished|stopped) at (\d+) ?epoch")
 _TORCH = re.compile(r"pytorch\.version=([^,\s]+), cuda\.available=(\w+)")
@@ -41,6 +42,7 @@ class TrainLog:
     torch_version: Optional[str] = None
     cuda_available: Optional[bool] = None
     valid: Dict[int, Dict[str, float]] = field(default_factory=dict)  # epoch -> the valid numbers (no nan, no time)
+    train: Dict[int, Dict[str, float]] = field(default_factory=dict)  # epoch -> the train numbers (the same way)
 
     @property
     def seconds(self) -> float:
@@ -57,6 +59,7 @@ class TrainLog:
         out = asdict(self)
         out["epoch_seconds"] = {str(k): v for k, v in sorted(self.epoch_seconds.items())}
         out["valid"] = {str(k): v for k, v in sorted(self.valid.items())}
+        out["train"] = {str(k): v for k, v in sorted(self.train.items())}
         out.update(seconds=round(self.seconds, 6), epochs=self.epochs)
         return out
 
@@ -87,10 +90,11 @@ def _read_lines(path: Path, result: TrainLog) -> None:
             if m:
                 seconds = sum(parse_timespan(t) for t in _TIME.findall(m.group(2)))
                 result.epoch_seconds[int(m.group(1))] = round(seconds, 6)
-                valid = _VALID.search(m.group(2))
-                if valid:
-                    result.valid[int(m.group(1))] = {k: float(v) for k, v in _NUMBER.findall(valid.group(1))
-                                                     if k not in ("total_count", "time")}
+                for part, numbers in ((_VALID, result.valid), (_TRAIN, result.train)):
+                    found = part.search(m.group(2))
+                    if found:
+                        numbers[int(m.group(1))] = {k: float(v) for k, v in _NUMBER.findall(found.group(1))
+                                                    if k not in ("total_count", "time")}
                 continue
             m = _END.search(line)
             if m:

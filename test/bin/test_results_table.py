@@ -463,3 +463,25 @@ def test_training_commands_of_every_run_are_listed_once(tmp_path, monkeypatch):
         "\nTraining (each run's `recipe_commands`; a resumed run lists every call):\n\n```sh\n"
         f"# student_alone_seed1, student_alone_seed2\n{first}\n# student_alone_seed2\n{resume}\n```\n\n"
         "Command(s) of this table:\n\n```sh\n./asr_kd.sh --stage 14\n```\n")
+
+
+def test_blank_ratios_per_system_and_the_teachers_on_the_training_data(tmp_path, monkeypatch):
+    exp = tmp_path / "exp"
+    make_run(exp, "teacher", scores={"dev": (5.0, 15.0)})
+    make_run(exp, "student_alone", scores={"dev": (11.0, 30.0)})
+    for seed, ratio in ((1, 0.60), (2, 0.64)):  # the teacher's blank share on the training batches, as KD logs it
+        d = make_run(exp, f"student_sfmx_kd_seed{seed}", model="kd_student",
+                     model_conf={"kd_terms": {"sfmx_kd": {}}}, scores={"dev": (9.0, 28.0)})
+        log = d / "train.log"
+        log.write_text(log.read_text().replace("[train] iter_time=0.003,",
+                                               f"[train] iter_time=0.003, teacher_blank_ratio={ratio},"))
+    for name, ratio in (("teacher", 0.7), ("student_alone", 0.5)):  # decodings that recorded it (greedy does now)
+        info = exp / name / "decode_greedy" / "dev" / "decode_info.json"
+        info.write_text(json.dumps({**json.loads(info.read_text()), "blank_ratio": ratio}))
+    monkeypatch.chdir(tmp_path)
+    assert main(["--exp_dir", "exp", "--systems", "teacher student_alone student_sfmx_kd", "--test_sets", "dev",
+                 "--baseline", "student_alone", "--out", "RESULTS.md"]) == 0
+    section = (tmp_path / "RESULTS.md").read_text().split("## Blank ratio (%)\n")[1].split("\n## ")[0]
+    rows = [line for line in section.splitlines() if line.startswith("| ") and not line.startswith("| System")]
+    assert rows == ["| teacher | 1 | 70.0 |", "| student_alone | 1 | 50.0 |"]  # the KD runs' decodings have none
+    assert "The teacher's on the training data: **62.0%**" in section and "mean over 2 runs" in section
