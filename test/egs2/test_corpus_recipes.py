@@ -132,4 +132,8 @@ def test_librispeech_100_prepares_train_clean_100_alone(sandbox_factory, corpora
     for test_set in ("dev_clean", "dev_other", "test_clean", "test_other"):
         assert len((sandbox / "dump" / "raw" / test_set / "text").read_text().splitlines()) == 2
     assert (sandbox / "data" / "token_list" / "bpe_unigram60" / "bpe.model").is_file()
-    assert any((sandbox / "exp").glob("asr_stats*/train/feats_stats.npz"))
+    assert (sandbox / "exp" / "asr_stats_bpe60" / "train" / "feats_stats.npz").is_file()
+    # another vocabulary gets statistics of its own, not the 60 pieces' text shapes
+    run_recipe(sandbox, "--stage", "5", "--stop_stage", last, "--nbpe", "50", "--speed_perturb_factors", "", env=env)
+    shapes = {n: (sandbox / "exp" / f"asr_stats_bpe{n}" / "train" / "text_shape.bpe").read_text() for n in (50, 60)}
+    assert shapes[50] != shapes[60]

@@ -173,7 +173,8 @@ case $token_type in
 esac
 token_list=$token_dir/tokens.txt
 bpemodel=$token_dir/bpe.model
-stats_dir=$expdir/asr_stats_${token_type}
+stats_dir=$expdir/asr_stats_${token_type}  # + the vocabulary size for bpe: text shapes differ per token list
+[ "$token_type" = bpe ] && stats_dir+=$nbpe
 align_set=${align_set:-$valid_set}
 token_args=(--token_type "$token_type" --token_list "$token_list")
 [ "$token_type" = bpe ] && token_args+=(--bpemodel "$bpemodel")
