@@ -12,7 +12,7 @@ set -euo pipefail
     --fs 16000 \
     --train_set train --valid_set dev --test_sets "dev test" \
     --speed_perturb_factors "0.9 1.0 1.1" \
-    --token_type bpe --nbpe 300 \
+    --token_type bpe --nbpe 50 \
     --min_sec 0.3 --max_sec 25 \
     --teacher_config conf/train_teacher.yaml \
     --student_configs "conf/train_student_alone.yaml conf/train_student_sfmx_kd.yaml conf/train_student_guide_ctc.yaml
