@@ -38,6 +38,9 @@ def get_parser() -> argparse.ArgumentParser:
     parser.add_argument("--decoder", default="greedy", help="reads exp/<system>/decode_<decoder>/ (default greedy)")
     parser.add_argument("--baseline", default=None,
                         help="the system relative error reductions refer to (one of --systems); none: no such column")
+    parser.add_argument("--baseline_of", nargs="*", default=[],
+                        help='systems compared with a baseline of their own instead, as system:baseline pairs (e.g. '
+                             '"student_skd:student_3blocks_alone": a group on another architecture than --baseline\'s)')
     parser.add_argument("--main_metric", choices=METRICS, default="cer", help="the metric of the first table")
     parser.add_argument("--align_set", default=None,
                         help="add the spike-timing table from exp/<system>/alignment/<set>/alignment.json "
@@ -76,12 +79,19 @@ def check_options(args: argparse.Namespace) -> None:
         raise ValueError("--systems and --test_sets must name at least one system and one test set")
     if args.baseline is not None and args.baseline not in args.systems:
         raise ValueError(f"--baseline {args.baseline} is not one of --systems ({' '.join(args.systems)})")
+    for pair in args.baseline_of:
+        system, _, base = pair.partition(":")
+        if args.baseline is None:
+            raise ValueError(f"--baseline_of {pair} needs --baseline (the table's baseline) too")
+        if not base or system not in args.systems or base not in args.systems:
+            raise ValueError(f"--baseline_of {pair}: give system:baseline, both of --systems ({' '.join(args.systems)})")
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = get_parser().parse_args(argv)
     args.systems, args.test_sets = words(args.systems), words(args.test_sets)
+    args.baseline_of = words(args.baseline_of)
     table_command = command_line("python -m ctc_kd.bin.results_table", argv)
     return run(lambda: check_options(args) or write_results(args, table_command))
 

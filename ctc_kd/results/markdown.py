@@ -25,8 +25,11 @@ class Table:
     """Builds RESULTS.md and results.json from the rows."""
 
     def __init__(self, rows: List[Row], baseline: Optional[Row], test_sets: Sequence[str], decoder: str,
-                 align_set: Optional[str] = None, align_teacher: Optional[str] = None, links_from: Path = Path(".")):
+                 align_set: Optional[str] = None, align_teacher: Optional[str] = None, links_from: Path = Path("."),
+                 baseline_of: Optional[Dict[str, Row]] = None):
         self.rows, self.baseline, self.test_sets, self.decoder = rows, baseline, list(test_sets), decoder
+        # systems compared with a baseline of their own (e.g. a group on another architecture), by system name
+        self.baseline_of = dict(baseline_of or {}) if baseline is not None else {}
         self.align_set, self.align_teacher, self.links_from = align_set, align_teacher, links_from
         # the teacher of the gap columns: the one the students are compared with, when it is a row of the table
         self.teacher = next((row for row in rows if row.name == align_teacher), None) if baseline is not None else None
@@ -54,11 +57,15 @@ class Table:
                                      f"{len(row.runs)} runs; " + "; ".join(reasons)])
         return text
 
+    def base(self, row: Row) -> Optional[Row]:
+        """The baseline the row is compared with: its own (--baseline_of) or the table's."""
+        return self.baseline_of.get(system_of(row.name), self.baseline_of.get(row.name, self.baseline))
+
     def reduction(self, row: Row, metric: str, test_set: str) -> Optional[float]:
-        """The row's relative error reduction against the baseline (None without a baseline or numbers)."""
+        """The row's relative error reduction against its baseline (None without a baseline or numbers)."""
         if self.baseline is None:
             return None
-        base, mine = self.baseline.stats(metric, test_set).mean, row.stats(metric, test_set).mean
+        base, mine = self.base(row).stats(metric, test_set).mean, row.stats(metric, test_set).mean
         if base is None or mine is None or base == 0:
             return None
         return relative_reduction(base, mine)
@@ -67,7 +74,7 @@ class Table:
         """The share of the teacher-student gap the row recovers (None without teacher, baseline, numbers or gap)."""
         if self.teacher is None:
             return None
-        base, teacher = self.baseline.stats(metric, test_set).mean, self.teacher.stats(metric, test_set).mean
+        base, teacher = self.base(row).stats(metric, test_set).mean, self.teacher.stats(metric, test_set).mean
         mine = row.stats(metric, test_set).mean
         if base is None or teacher is None or mine is None or base == teacher:
             return None
@@ -80,22 +87,24 @@ class Table:
         value = self.gap(row, metric, test_set)
         if value is not None:
             return one_decimal(value)
-        base, teacher = self.baseline.stats(metric, test_set).mean, self.teacher.stats(metric, test_set).mean
+        baseline = self.base(row)
+        base, teacher = baseline.stats(metric, test_set).mean, self.teacher.stats(metric, test_set).mean
         if base is not None and base == teacher:
-            why = [f"{self.teacher.name} and {self.baseline.name} have the same {metric.upper()} on {test_set}: no gap"]
+            why = [f"{self.teacher.name} and {baseline.name} have the same {metric.upper()} on {test_set}: no gap"]
         elif base is None or teacher is None:
-            why = [f"no {metric.upper()} on {test_set} for {self.baseline.name if base is None else self.teacher.name}"]
+            why = [f"no {metric.upper()} on {test_set} for {baseline.name if base is None else self.teacher.name}"]
         else:
             why = self._run_reasons(row, f"{metric}/{test_set}") or [f"{row.name}: no runs found"]
         return NA + self.notes.mark(why)
 
     def is_baseline(self, row: Row) -> bool:
-        """Whether the row is the baseline or one of its seeds."""
-        return row.name == self.baseline.name or system_of(row.name) == self.baseline.name
+        """Whether the row is its own baseline or one of its seeds."""
+        base = self.base(row)
+        return row.name == base.name or system_of(row.name) == base.name
 
     def beyond_seed_spread(self, row: Row, metric: str, test_set: str) -> Optional[bool]:
         """Whether the seeds of row and baseline do not overlap at all (None: fewer than 2 runs on a side)."""
-        mine, base = row.stats(metric, test_set).values, self.baseline.stats(metric, test_set).values
+        mine, base = row.stats(metric, test_set).values, self.base(row).stats(metric, test_set).values
         if len(mine) < 2 or len(base) < 2:
             return None
         return max(mine) < min(base) or min(mine) > max(base)
@@ -107,11 +116,12 @@ class Table:
         value = self.reduction(row, metric, test_set)
         if value is not None:
             return one_decimal(value) + (BEYOND_SPREAD if self.beyond_seed_spread(row, metric, test_set) else "")
-        base = self.baseline.stats(metric, test_set).mean
+        baseline = self.base(row)
+        base = baseline.stats(metric, test_set).mean
         if base is None:
-            why = [f"the baseline {self.baseline.name} has no {metric.upper()} on {test_set}"]
+            why = [f"the baseline {baseline.name} has no {metric.upper()} on {test_set}"]
         elif base == 0:
-            why = [f"the baseline {self.baseline.name} has 0 errors on {test_set}: no relative reduction"]
+            why = [f"the baseline {baseline.name} has 0 errors on {test_set}: no relative reduction"]
         else:
             why = self._run_reasons(row, f"{metric}/{test_set}") or [f"{row.name}: no runs found"]
         return NA + self.notes.mark(why)
@@ -155,7 +165,7 @@ class Table:
         method = row.method
         if method is None:
             return NA + self.notes.mark(self._run_reasons(row, "config") or [f"{row.name}: no runs found"])
-        base_lr = self.baseline.learning_rate if self.baseline is not None else None
+        base_lr = self.base(row).learning_rate if self.baseline is not None else None
         if row.learning_rate is not None and base_lr is not None and row.learning_rate != base_lr:
             method += f", lr {row.learning_rate:g}"
         return method
@@ -197,6 +207,10 @@ class Table:
             text += (f" Gap rec. = the share of the teacher-student gap recovered: (baseline − system) / (baseline − "
                      f"`{self.teacher.name}`) × 100, with means over runs; 100 = as good as the teacher, 0 = no better "
                      "than the baseline (a relative reduction cannot exceed the teacher's own).")
+        for base in dict.fromkeys(b.name for b in self.baseline_of.values()):
+            own = [name for name, b in self.baseline_of.items() if b.name == base]
+            text += (f" {', '.join(f'`{n}`' for n in own)} {'is' if len(own) == 1 else 'are'} compared with "
+                     f"`{base}` instead (a baseline of their own, --baseline_of).")
         text += (f" #Params: trained parameters of `{EXPORT_DIR}/{EXPORTED_MODEL}` (normalisation and batch-norm "
                  "statistics and the mel filterbank not counted). Training time: sum of ESPnet's per-epoch times in "
                  f"`{TRAIN_LOG}`.")
@@ -340,6 +354,7 @@ class Table:
                     entry["gap_recovered"] = self.gap(row, metric, t)
                     entry["beyond_seed_spread"] = (None if self.baseline is None or self.is_baseline(row)
                                                    else self.beyond_seed_spread(row, metric, t))
+                    entry["baseline"] = self.base(row).name if self.baseline is not None else None
                     metrics[metric][t] = entry
             params = [r.params for r in row.runs if r.params is not None]
             systems.append({"name": row.name, "method": row.method, "n": row.n, "params": params[0] if params else None,

@@ -51,9 +51,12 @@ def write_results(args: argparse.Namespace, table_command: str) -> int:
     args holds results_table's options, with systems and test_sets as lists of names; table_command is its call.
     """
     exp_dir, out = Path(args.exp_dir), Path(args.out)
-    rows, baseline = read_rows(exp_dir, args.systems, args.baseline, args.test_sets, args.decoder, args.align_set,
-                               args.align_teacher, args.seeds_grouping)
-    table = Table(rows, baseline, args.test_sets, args.decoder, args.align_set, args.align_teacher, out.parent)
+    own = dict(pair.split(":", 1) for pair in args.baseline_of)  # system -> its own baseline
+    baselines = list(dict.fromkeys(([args.baseline] if args.baseline else []) + list(own.values())))
+    rows, base_rows = read_rows(exp_dir, args.systems, baselines, args.test_sets, args.decoder, args.align_set,
+                                args.align_teacher, args.seeds_grouping)
+    table = Table(rows, base_rows.get(args.baseline), args.test_sets, args.decoder, args.align_set,
+                  args.align_teacher, out.parent, {system: base_rows[b] for system, b in own.items()})
     env = environment()
     date = datetime.datetime.now().astimezone().isoformat(timespec="seconds")
     lines = sections(args, table) + how_produced(args.command or [], table_command, date, env, rows) + [""]

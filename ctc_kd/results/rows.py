@@ -69,10 +69,11 @@ class Row:
         return statistics.fmean(times) if times else None
 
 
-def read_rows(exp_dir: Path, systems: Sequence[str], baseline: Optional[str], test_sets: Sequence[str], decoder: str,
-              align_set: Optional[str], align_teacher: str, seeds_grouping: bool) -> Tuple[List[Row], Optional[Row]]:
-    """The rows of the systems in order (one per system, or with seeds_grouping off one per run) and the baseline's
-    row; every run is read once, the teacher's without spike timing (it is what the students are aligned to)."""
+def read_rows(exp_dir: Path, systems: Sequence[str], baselines: Sequence[str], test_sets: Sequence[str], decoder: str,
+              align_set: Optional[str], align_teacher: str, seeds_grouping: bool) -> Tuple[List[Row], Dict[str, Row]]:
+    """The rows of the systems in order (one per system, or with seeds_grouping off one per run) and a row of each
+    baseline over all its runs; every run is read once, the teacher's without spike timing (it is what the students
+    are aligned to)."""
     cache: Dict[str, Run] = {}
 
     def get(name: str) -> Run:
@@ -88,7 +89,4 @@ def read_rows(exp_dir: Path, systems: Sequence[str], baseline: Optional[str], te
             rows.append(Row(name, [get(n) for n in names]))
         else:
             rows += [Row(n, [get(n)]) for n in names]
-    base = None
-    if baseline is not None:
-        base = Row(baseline, [get(n) for n in run_names(exp_dir, baseline) or [baseline]])
-    return rows, base
+    return rows, {b: Row(b, [get(n) for n in run_names(exp_dir, b) or [b]]) for b in baselines}

@@ -310,8 +310,33 @@ def test_bad_baseline_is_an_error(tmp_path, caplog):
     assert not (tmp_path / "R.md").exists()
 
 
+def test_a_group_compared_with_a_baseline_of_its_own(tmp_path, monkeypatch, caplog):
+    """SKD's group (another architecture) is compared with its own student alone, in both columns and the JSON."""
+    exp = tmp_path / "exp"
+    make_run(exp, "teacher", scores={"dev": (5.0, 15.0)})
+    for seed, cer in ((1, 10.0), (2, 12.0)):
+        make_run(exp, f"student_alone_seed{seed}", seed=seed, scores={"dev": (cer, 30.0)})
+    for seed, cer in ((1, 8.0), (2, 9.0)):
+        make_run(exp, f"small_alone_seed{seed}", seed=seed, scores={"dev": (cer, 30.0)})
+    for seed, cer in ((1, 6.0), (2, 6.5)):
+        make_run(exp, f"skd_seed{seed}", seed=seed, model="self_kd", blocks=8, model_conf={"skd_layer": 4},
+                 scores={"dev": (cer, 30.0)})
+    monkeypatch.chdir(tmp_path)
+    args = ["--exp_dir", "exp", "--systems", "teacher student_alone small_alone skd", "--test_sets", "dev",
+            "--baseline", "student_alone", "--out", "R.md"]
+    assert main(args + ["--baseline_of", "skd:small_alone"]) == 0
+    md = (tmp_path / "R.md").read_text()
+    cer = table(md, "CER (%)")
+    assert cer["small_alone"]["dev rel. red. (%)"] == "22.7†"  # (11 - 8.5) / 11: against the table's baseline
+    assert cer["skd"]["dev rel. red. (%)"] == "26.5†"  # (8.5 - 6.25) / 8.5, seeds 6, 6.5 vs 8, 9
+    assert cer["skd"]["dev gap rec. (%)"] == "64.3"  # (8.5 - 6.25) / (8.5 - 5)
+    assert "`skd` is compared with `small_alone` instead" in md
+    entry = next(s for s in json.loads((exp / "results.json").read_text())["systems"] if s["name"] == "skd")
+    assert entry["metrics"]["cer"]["dev"]["baseline"] == "small_alone"
+    assert math.isclose(entry["metrics"]["cer"]["dev"]["rel_reduction"], relative_reduction(8.5, 6.25))
 
-
+    assert main(args + ["--baseline_of", "skd:missing"]) == 1
+    assert "--baseline_of skd:missing: give system:baseline, both of --systems" in caplog.text
 
 
 def write_alignment(run_dir, align_set, plots=True, **numbers):

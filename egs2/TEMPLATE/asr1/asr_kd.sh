@@ -55,6 +55,7 @@ main_metric=cer         # cer or wer: the metric the results table leads with
 results_title=""        # title of RESULTS.md
 results_reading=""      # a Markdown file with the reading of the results, included in RESULTS.md (e.g. local/reading.md)
 baseline=""             # the system relative error reductions refer to (default: the first student)
+baseline_of=""          # systems compared with a baseline of their own, "system:baseline ..." (e.g. another architecture)
 python=python
 
 # ---- parse ------------------------------------------------------------------------------------------------------
@@ -810,8 +811,9 @@ if want 14; then
     bases=$teacher_name
     for config in $student_configs; do bases+=" $(system_name "$config")"; done
     read -r first_config _ <<< "$student_configs"
+    # shellcheck disable=SC2086  # the system:baseline pairs are words
     $python -m ctc_kd.bin.results_table --exp_dir "$expdir" --systems "$bases" --test_sets "$test_sets" \
-        --decoder "$decoder" --baseline "${baseline:-$(system_name "$first_config")}" \
+        --decoder "$decoder" --baseline "${baseline:-$(system_name "$first_config")}" --baseline_of $baseline_of \
         --main_metric "$main_metric" --align_set "$align_set" --align_teacher "$teacher_name" \
         --title "${results_title:-Results}" --command "$command_line" \
         ${results_reading:+--reading "$results_reading"} --out RESULTS.md

@@ -20,6 +20,8 @@ set -euo pipefail
         conf/train_student_3blocks_alone.yaml conf/train_student_layer_pruned.yaml conf/train_student_3blocks_sfmx_kd.yaml" \
     --init_chain "student_layer_pruned:teacher" \
     --skd_init teacher \
+    --baseline_of "student_skd:student_3blocks_alone student_layer_pruned:student_3blocks_alone
+        student_3blocks_sfmx_kd:student_3blocks_alone" \
     --seeds "1 2" \
     --decoder greedy \
     --main_metric wer \
