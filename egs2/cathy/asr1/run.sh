@@ -1,34 +1,43 @@
 #!/usr/bin/env bash
 # Cathy (one US-English speaker reading the CMU ARCTIC prompts, 1.37 h, CC0): the toolkit's evidence on real speech
-# that fits two CPU cores. Every system is its own resumable training; run them across sittings:
+# that fits two CPU cores; 100 word pieces, so that most of CTC's frames are blank as in the papers (README).
+# Every system is its own resumable training; run them across sittings:
 #   ./run.sh --stop_stage 9                         # data, teacher, teacher scores, teacher-output cache
-#   ./run.sh --stage 10 --stop_stage 10 --systems "student_alone"   # one system at a time (both seeds)
+#   ./run.sh --stage 10 --stop_stage 10 --systems "student_alone"   # one system at a time (its three seeds)
 #   ./run.sh --stage 11                             # decode, score, spike timing, RESULTS.md, export
-# RESULTS.md includes local/reading.md, the reading of the committed numbers: rewrite it for numbers of your own.
+# Round 1 (characters, per-frame KD terms, two seeds) is kept in exp/round1/ with its RESULTS.md.
 set -euo pipefail
 
-# students: every method of the papers, FPKD stages chained, plus FPKD stages 2-3 without the learning-rate restart
-# (the _lowlr ablation); they read the teacher's outputs from stage 9's cache, every token kept (--cache_topk 0: the
+# the 4 x 64 students: every method of the papers, FPKD in one training with its ablations and its chained
+# three-training form; they read the teacher's outputs from stage 9's cache, every token kept (--cache_topk 0: the
 # online losses exactly)
 students="student_alone student_sfmx_kd student_guide_ctc student_blank_elim_kd
-    student_fpkd_stage1 student_fpkd_stage2 student_fpkd_stage3 student_fpkd_stage2_lowlr student_fpkd_stage3_lowlr
-    student_skd student_skd_blank_masked"
+    student_fpkd student_fpkd_binary student_fpkd_binary_hidden
+    student_fpkd_stage1 student_fpkd_stage2 student_fpkd_stage3"
+# the SKD group: the teacher's first 3 blocks (6 x 144 with the student's CTC head after block 3), SKD fine-tuned
+# from the teacher as the paper runs it, against what else can be made of that architecture
+skd_group="student_3blocks_alone student_layer_pruned student_3blocks_sfmx_kd
+    student_skd student_skd_blank_masked student_skd_scratch"
+# the SKD group's rows are compared with its own student alone (same architecture), not with the 4 x 64 one
+group_baseline="student_layer_pruned:student_3blocks_alone student_3blocks_sfmx_kd:student_3blocks_alone
+    student_skd:student_3blocks_alone student_skd_blank_masked:student_3blocks_alone
+    student_skd_scratch:student_3blocks_alone"
 chain="student_fpkd_stage2:student_fpkd_stage1 student_fpkd_stage3:student_fpkd_stage2
-    student_fpkd_stage2_lowlr:student_fpkd_stage1 student_fpkd_stage3_lowlr:student_fpkd_stage2_lowlr"
-# shellcheck disable=SC2086,SC2116  # the two lists above are split into words and joined on one line, on purpose
+    student_layer_pruned:teacher student_skd:teacher student_skd_blank_masked:teacher"
+# shellcheck disable=SC2086,SC2116  # the lists above are split into words and joined on one line, on purpose
 ./asr_kd.sh \
     --fs 16000 \
     --train_set train --valid_set dev --test_sets "dev test" \
     --speed_perturb_factors "0.9 1.0 1.1" \
-    --token_type char \
+    --token_type bpe --nbpe 100 \
     --min_sec 0.3 --max_sec 15 \
     --teacher_config conf/train_teacher.yaml \
     --teacher_mode cached --cache_topk 0 \
-    --student_configs "$(printf 'conf/train_%s.yaml ' $students)" \
+    --student_configs "$(printf 'conf/train_%s.yaml ' $students $skd_group)" \
     --init_chain "$(echo $chain)" \
-    --seeds "1 2" \
+    --baseline_of "$(echo $group_baseline)" \
+    --seeds "1 2 3" \
     --decoder greedy \
     --main_metric cer \
-    --results_title "Cathy (1.1 h of one speaker): KD of a CTC conformer, 2 CPU cores" \
-    --results_reading local/reading.md \
+    --results_title "Cathy (1.1 h of one speaker, 100 word pieces): KD of a CTC conformer, 2 CPU cores" \
     "$@"
