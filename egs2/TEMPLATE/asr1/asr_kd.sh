@@ -811,9 +811,14 @@ if want 14; then
     bases=$teacher_name
     for config in $student_configs; do bases+=" $(system_name "$config")"; done
     read -r first_config _ <<< "$student_configs"
+    own_baselines=""  # the --baseline_of pairs whose two systems are in this table (--student_configs may list fewer)
+    for pair in $baseline_of; do
+        if [[ " $bases " == *" ${pair%%:*} "* && " $bases " == *" ${pair#*:} "* ]]; then own_baselines+=" $pair"
+        else log "--baseline_of $pair: not both in this table's systems, left out"; fi
+    done
     # shellcheck disable=SC2086  # the system:baseline pairs are words
     $python -m ctc_kd.bin.results_table --exp_dir "$expdir" --systems "$bases" --test_sets "$test_sets" \
-        --decoder "$decoder" --baseline "${baseline:-$(system_name "$first_config")}" --baseline_of $baseline_of \
+        --decoder "$decoder" --baseline "${baseline:-$(system_name "$first_config")}" --baseline_of $own_baselines \
         --main_metric "$main_metric" --align_set "$align_set" --align_teacher "$teacher_name" \
         --title "${results_title:-Results}" --command "$command_line" \
         ${results_reading:+--reading "$results_reading"} --out RESULTS.md
