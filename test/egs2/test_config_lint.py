@@ -36,8 +36,10 @@ TEACHERS = ("train_teacher.yaml", "train_teacher_hybrid.yaml")
 
 
 def teacher_of(student: Path) -> Path:
-    """The teacher a KD student config is run with: train_student_hybrid_* learn from train_teacher_hybrid.yaml."""
-    return student.parent / TEACHERS["_hybrid_" in student.name]
+    """The teacher a KD student config is run with: train_student_hybrid_* learn from train_teacher_hybrid.yaml; a
+    config under conf/tuning/ from its recipe's conf/."""
+    conf = student.parent.parent if student.parent.name == "tuning" else student.parent
+    return conf / TEACHERS["_hybrid_" in student.name]
 
 
 @pytest.fixture(scope="module")
