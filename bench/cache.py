@@ -1,7 +1,7 @@
 """The teacher-output cache: write speed, disk per hour of audio, and how far batched online teacher outputs drift
 from the cached (one utterance at a time) ones.
 
-    python -m bench.cache [--device cuda] [--utterances 200] [--teacher_dir egs2/cathy/asr1/exp/teacher]
+    python -m bench.cache [--device cuda] [--utterances 200] [--teacher_dir egs2/cathy/asr1/exp/round1/teacher]
 
 Drift: the utterances are batched as ESPnet's length-sorted numel batches group them (similar lengths together) and
 run through the teacher exactly as online KD does (the student's frontend features, one padded batch); on every

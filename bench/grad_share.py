@@ -1,6 +1,6 @@
 """Each KD term's gradient on the student's encoder as a share of CTC's, at the student's initialisation, per kd_scale.
 
-    python -m bench.grad_share [--teacher_dir egs2/cathy/asr1/exp/teacher] [--batches 4] [--batch_size 8]
+    python -m bench.grad_share [--teacher_dir egs2/cathy/asr1/exp/round1/teacher] [--batches 4] [--batch_size 8]
 
 For each registered KD term at weight 1 (and the blank-eliminated and FKL-B variants):
 ||d(scale x term)/d(encoder)|| / ||d(CTC)/d(encoder)||, the L2 norms over all the student encoder's parameters,
@@ -126,7 +126,8 @@ def shown(path) -> str:
 
 def main(argv=None) -> int:
     parser = common.base_parser(__doc__)
-    parser.add_argument("--teacher_dir", default=str(common.REPO / "egs2" / "cathy" / "asr1" / "exp" / "teacher"))
+    parser.add_argument("--teacher_dir",
+                        default=str(common.REPO / "egs2" / "cathy" / "asr1" / "exp" / "round1" / "teacher"))
     parser.add_argument("--batches", type=int, default=4)
     parser.add_argument("--batch_size", type=int, default=8)
     parser.add_argument("--stats_utterances", type=int, default=200)
