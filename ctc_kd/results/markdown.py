@@ -59,7 +59,7 @@ class Table:
 
     def base(self, row: Row) -> Optional[Row]:
         """The baseline the row is compared with: its own (--baseline_of) or the table's."""
-        return self.baseline_of.get(system_of(row.name), self.baseline_of.get(row.name, self.baseline))
+        return self.baseline_of.get(system_of(row.name), self.baseline)
 
     def reduction(self, row: Row, metric: str, test_set: str) -> Optional[float]:
         """The row's relative error reduction against its baseline (None without a baseline or numbers)."""
