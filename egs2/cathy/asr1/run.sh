@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Cathy (one US-English speaker reading the CMU ARCTIC prompts, 1.37 h, CC0): the toolkit's evidence on real speech
-# that fits two CPU cores; 100 word pieces, so that most of CTC's frames are blank as in the papers (README).
+# that fits two CPU cores; 200 word pieces, so that most of CTC's frames are blank as in the papers (README).
 # Every system is its own resumable training; run them across sittings:
 #   ./run.sh --stop_stage 9                         # data, teacher, teacher scores, teacher-output cache
 #   ./run.sh --stage 10 --stop_stage 10 --systems "student_alone"   # one system at a time (its three seeds)
@@ -29,7 +29,7 @@ chain="student_fpkd_stage2:student_fpkd_stage1 student_fpkd_stage3:student_fpkd_
     --fs 16000 \
     --train_set train --valid_set dev --test_sets "dev test" \
     --speed_perturb_factors "0.9 1.0 1.1" \
-    --token_type bpe --nbpe 100 \
+    --token_type bpe --nbpe 200 \
     --min_sec 0.3 --max_sec 15 \
     --teacher_config conf/train_teacher.yaml \
     --teacher_mode cached --cache_topk 0 \
@@ -39,5 +39,5 @@ chain="student_fpkd_stage2:student_fpkd_stage1 student_fpkd_stage3:student_fpkd_
     --seeds "1 2 3" \
     --decoder greedy \
     --main_metric cer \
-    --results_title "Cathy (1.1 h of one speaker, 100 word pieces): KD of a CTC conformer, 2 CPU cores" \
+    --results_title "Cathy (1.1 h of one speaker, 200 word pieces): KD of a CTC conformer, 2 CPU cores" \
     "$@"
