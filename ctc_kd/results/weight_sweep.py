@@ -1,0 +1,253 @@
+"""A KD-weight sweep read from a recipe's exp folder: each system's runs at each weight, the one chosen on dev by one
+stated rule, as the Markdown table of a README's "Tuning on dev" and as JSON (ctc_kd.bin.weight_sweep)."""
+from __future__ import annotations
+
+import argparse
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from ctc_kd.complete_files import written_whole
+from ctc_kd.experiment.layout import CONFIG, DECODE_INFO, TRAIN_LOG, decode_dir, seed_of
+from ctc_kd.models.kd_terms import CONF_KEY, config_terms
+from ctc_kd.results.exp_reader import METRICS, Run, read_decoding, read_run_config, read_training
+from ctc_kd.results.formatting import NA
+from ctc_kd.results.notes import Notes
+
+WEIGHT_TAG = "_w"  # exp/<system>_w<tag>: a sweep run; the tag only finds the folder, the weight comes from config.yaml
+RULE = ("the lowest {set} {main} among the finished, scored runs; a tie goes to the lower {set} {other}, then to the "
+        "KD weight closest to 1 (|w - 1|, the largest over a run's terms), then to the run folder's name")
+
+
+@dataclass
+class Candidate:
+    """One sweep run as the table shows it."""
+
+    run: Run
+    weights: Optional[Dict[str, float]]  # KD term -> weight, from config.yaml; None: unknown (weight_note says why)
+    weight_note: Optional[str]
+    status: str  # done | training | not decoded
+    blank_ratio: Optional[float]  # share of frames (0-1) of the greedy best path on the set
+    blank_note: Optional[str]
+
+
+
+# ---- the runs ------------------------------------------------------------------------------------------------------
+def seeded_folder(exp_dir: Path, stem: str, seed: int) -> Optional[str]:
+    """exp/<stem>_seed<seed> if it exists, else exp/<stem> if it exists."""
+    for name in (f"{stem}_seed{seed}", stem):
+        if (exp_dir / name).is_dir():
+            return name
+    return None
+
+
+def is_weight_tag(tag: str) -> bool:
+    """A folder-name weight such as 0p3, 3 or 10 (not e.g. '_wide')."""
+    return bool(tag) and tag[0].isdigit() and tag.replace("p", "").isdigit()
+
+
+def candidate_folders(exp_dir: Path, system: str, seed: int) -> List[str]:
+    """The run folders of a system's sweep: its own and each <system>_w<tag>, at the seed (else without seed)."""
+    stems = {system}
+    for path in exp_dir.iterdir():
+        if not path.is_dir() or not path.name.startswith(system + WEIGHT_TAG):
+            continue
+        rest = path.name[len(system + WEIGHT_TAG):]
+        tag = rest[:-len(f"_seed{seed_of(rest)}")] if seed_of(rest) is not None else rest
+        if is_weight_tag(tag):
+            stems.add(system + WEIGHT_TAG + tag)
+    return [name for stem in sorted(stems) if (name := seeded_folder(exp_dir, stem, seed)) is not None]
+
+
+def kd_weights(r: Run) -> Tuple[Optional[Dict[str, float]], Optional[str]]:
+    """The run's KD terms and their weights from its config.yaml, or None and why."""
+    config_file = r.dir / CONFIG
+    if r.config is None:
+        return None, f"`{config_file}` is missing: no KD weight"
+    try:
+        terms = config_terms(r.config, warn=False)
+    except ValueError as e:
+        return None, f"`{config_file}`: its KD terms are unreadable ({e}); fix {CONF_KEY} there"
+    if not terms:
+        model = r.config.get("model") or "espnet"
+        return None, f"`{config_file}` has no KD term with a weight > 0 (model: {model}, no {CONF_KEY})"
+    return {t.name: t.weight for t in terms}, None
+
+
+def blank_ratio(r: Run, data_set: str, decoder: str) -> Tuple[Optional[float], Optional[str]]:
+    """The blank share decode_info.json records for the set, or None and why."""
+    path = decode_dir(r.dir, decoder, data_set) / DECODE_INFO
+    info = r.decode_info.get(data_set)
+    if info is None:
+        return None, f"`{path}` is missing or unreadable: no blank share"
+    value = info.get("blank_ratio")
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None, f"`{path}` has no number 'blank_ratio' (decoded before it was recorded: decode again)"
+    return float(value), None
+
+
+def status_of(r: Run, metric: str, data_set: str) -> str:
+    """done (finished and scored), training, or not decoded (finished, no score of the main metric)."""
+    if not r.done:
+        return "training"
+    return "done" if (metric, data_set) in r.err else "not decoded"
+
+
+def read_candidate(exp_dir: Path, name: str, data_set: str, metric: str, decoder: str) -> Candidate:
+    """One run, read with the results table's readers (config, train.log, scores and decode_info.json)."""
+    r = Run(name, exp_dir / name, seed=seed_of(name), exists=True)
+    read_run_config(r)
+    read_training(r)
+    read_decoding(r, data_set, decoder)
+    weights, weight_note = kd_weights(r)
+    blank, blank_note = blank_ratio(r, data_set, decoder)
+    return Candidate(r, weights, weight_note, status_of(r, metric, data_set), blank, blank_note)
+
+
+def weight_order(c: Candidate) -> tuple:
+    """Rows by weight (the largest of a run's terms, then the smallest), unknown weights last."""
+    if not c.weights:
+        return (1, 0.0, 0.0, c.run.name)
+    return (0, max(c.weights.values()), min(c.weights.values()), c.run.name)
+
+
+def read_sweeps(exp_dir: Path, systems: Sequence[str], data_set: str, metric: str, seed: int,
+                decoder: str) -> Dict[str, List[Candidate]]:
+    """Each system's sweep runs, by weight; stops when no system has any run."""
+    sweeps = {system: sorted((read_candidate(exp_dir, name, data_set, metric, decoder)
+                              for name in candidate_folders(exp_dir, system, seed)), key=weight_order)
+              for system in systems}
+    if not any(sweeps.values()):
+        looked = ", ".join(f"{s}_seed{seed}, {s}, {s}_w<tag>_seed{seed}" for s in systems)
+        raise ValueError(f"{exp_dir} has no run of any of --systems (looked for {looked}): train the sweep first "
+                         "(e.g. conf/tuning/train_<system>_w0p3.yaml), or give the recipe's exp folder and the "
+                         "seed it trained (--seed)")
+    return sweeps
+
+
+# ---- the choice ----------------------------------------------------------------------------------------------------
+def distance_from_one(weights: Optional[Dict[str, float]]) -> float:
+    """How far a run's weights are from 1: the largest |w - 1| over its terms (unknown: infinitely far)."""
+    return max(abs(w - 1.0) for w in weights.values()) if weights else math.inf
+
+
+def choose(candidates: Sequence[Candidate], metric: str, data_set: str) -> Optional[Candidate]:
+    """The finished, scored run with the lowest main metric; ties by the other metric, then |w - 1|, then name."""
+    other = next(m for m in METRICS if m != metric)
+    scored = [c for c in candidates if c.status == "done"]
+    if not scored:
+        return None
+    return min(scored, key=lambda c: (c.run.err[(metric, data_set)], c.run.err.get((other, data_set), math.inf),
+                                      distance_from_one(c.weights), c.run.name))
+
+
+def provisional_reason(candidates: Sequence[Candidate]) -> Optional[str]:
+    """Why a system's choice may still change (None: every run finished and scored, and there was a choice)."""
+    scored, n = sum(c.status == "done" for c in candidates), len(candidates)
+    if scored < n:
+        return f"provisional: {scored} of {n} runs scored"
+    if n == 1:
+        return "provisional: 1 of 1 runs scored, no other weight's run found"
+    return None
+
+
+# ---- the outputs ---------------------------------------------------------------------------------------------------
+def weight_text(weights: Dict[str, float]) -> str:
+    """One number when every term has the same weight, else each term's: "binary_kd 1, repr_kd 0.5"."""
+    values = set(weights.values())
+    if len(values) == 1:
+        return f"{values.pop():g}"
+    return ", ".join(f"{name} {w:g}" for name, w in weights.items())
+
+
+def run_cells(c: Candidate, args: argparse.Namespace, notes: Notes) -> List[str]:
+    """Run, weight, both error rates, blank share, epochs and status of one run, each n/a with its footnote."""
+    r, other = c.run, next(m for m in METRICS if m != args.metric)
+    unscored = []  # one footnote for a run without the main score: why (still training) and the file it lacks
+    if c.status != "done":
+        why = [text for key in ("time", f"{args.metric}/{args.set}") if (text := r.missing.get(key))]
+        unscored = ["; ".join(why)] if why else []
+    cells = [r.name, weight_text(c.weights) if c.weights else NA + notes.mark([c.weight_note])]
+    for metric in (args.metric, other):
+        if (metric, args.set) in r.err:
+            cells.append(f"{r.err[(metric, args.set)]:.2f}")
+        else:
+            cells.append(NA + notes.mark(unscored or [r.missing.get(f"{metric}/{args.set}", "no score")]))
+    cells.append(f"{c.blank_ratio * 100:.1f}" if c.blank_ratio is not None
+                 else NA + notes.mark(unscored or [c.blank_note]))
+    if r.train is None:
+        cells.append(NA + notes.mark([r.missing.get("time", f"`{r.dir / TRAIN_LOG}` is missing")]))
+    else:
+        max_epoch = (r.config or {}).get("max_epoch")
+        cells.append(f"{r.train.epochs}" + (f" of {max_epoch}" if not r.done and max_epoch else ""))
+    cells.append(c.status + (notes.mark(unscored) if unscored else ""))
+    return cells
+
+
+def table_lines(sweeps: Dict[str, List[Candidate]], args: argparse.Namespace, notes: Notes) -> List[str]:
+    """The table: a row per run, the chosen one in bold."""
+    other = next(m for m in METRICS if m != args.metric)
+    head = ["System", "Run", "KD weight", f"{args.set} {args.metric.upper()} (%)", f"{args.set} {other.upper()} (%)",
+            f"{args.set} blank (%)", "Epochs", "Status", "Chosen"]
+    lines = ["| " + " | ".join(head) + " |", "|---|---|---|---:|---:|---:|---:|---|---|"]
+    for system, candidates in sweeps.items():
+        if not candidates:
+            why = notes.mark([f"{system}: `{args.exp_dir}` has no {system}_seed{args.seed}, {system} or "
+                              f"{system}_w<tag>[_seed{args.seed}] folder: not trained yet"])
+            lines.append(f"| {system} | {NA}{why} | {NA} | {NA} | {NA} | {NA} | {NA} | not trained | — |")
+            continue
+        chosen, reason = choose(candidates, args.metric, args.set), provisional_reason(candidates)
+        for i, c in enumerate(candidates):
+            cells = [system] + run_cells(c, args, notes)
+            if c is chosen:
+                cells = [f"**{cell}**" for cell in cells] + ["**chosen**" + (f" ({reason})" if reason else "")]
+            elif chosen is None and i == 0:
+                cells.append(f"none yet: 0 of {len(candidates)} runs scored")
+            else:
+                cells.append("—")
+            lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def markdown(sweeps: Dict[str, List[Candidate]], args: argparse.Namespace, table_command: str) -> str:
+    """The table, how the choice is made, its footnotes and the command that made it."""
+    notes = Notes()
+    other = next(m for m in METRICS if m != args.metric)
+    lines = table_lines(sweeps, args, notes)
+    lines += ["", f"Chosen per system: {RULE.format(set=args.set, main=args.metric.upper(), other=other.upper())}. "
+              f"A choice is provisional while some of its system's runs are not finished and scored (or it has one "
+              f"run only). KD weight: each run's `{CONF_KEY}.<term>.weight` in its `{CONFIG}` (SKD: its frame "
+              f"term's, not the alpha schedule), one number when all its terms share it. Error rates of "
+              f"`decode_{args.decoder}/{args.set}/score_<metric>/score.json`, blank share of "
+              f"`{DECODE_INFO}` (greedy best path), epochs completed in `{TRAIN_LOG}`; seed {args.seed}."]
+    lines += notes.flush()
+    lines += ["", f"Made by: `{table_command}`", ""]
+    return "\n".join(lines)
+
+
+def run_dict(c: Candidate, data_set: str) -> dict:
+    """One run as the JSON keeps it: weights, error rates (%), blank share (0-1), epochs, status, what is missing."""
+    missing = dict(c.run.missing)
+    missing.update({key: note for key, note in (("weight", c.weight_note), ("blank_ratio", c.blank_note)) if note})
+    return {"run": c.run.name, "weights": c.weights, "weight": weight_text(c.weights) if c.weights else None,
+            **{metric: c.run.err.get((metric, data_set)) for metric in METRICS}, "blank_ratio": c.blank_ratio,
+            "epochs": c.run.train.epochs if c.run.train is not None else None, "status": c.status, "missing": missing}
+
+
+def to_dict(sweeps: Dict[str, List[Candidate]], args: argparse.Namespace) -> dict:
+    """{system: {chosen, provisional, runs}} with the numbers as the run folders give them."""
+    out = {}
+    for system, candidates in sweeps.items():
+        chosen, reason = choose(candidates, args.metric, args.set), provisional_reason(candidates)
+        out[system] = {"chosen": chosen.run.name if chosen is not None else None,
+                       "provisional": chosen is None or reason is not None, "why_provisional": reason,
+                       "set": args.set, "metric": args.metric, "decoder": args.decoder, "seed": args.seed,
+                       "runs": [run_dict(c, args.set) for c in candidates]}
+    return out
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write a file whole or not at all (a temporary name, renamed when complete)."""
+    with written_whole(path) as partial:
+        partial.write_text(text, encoding="utf-8")
