@@ -8,7 +8,7 @@
 # Round 1 (characters, per-frame KD terms, two seeds) is kept in exp/round1/ with its RESULTS.md.
 set -euo pipefail
 
-# the 4 x 64 students: every method of the papers, FPKD in one training with its ablations and its chained
+# the 4 x 48 students: every method of the papers, FPKD in one training with its ablations and its chained
 # three-training form; they read the teacher's outputs from stage 9's cache, every token kept (--cache_topk 0: the
 # online losses exactly)
 students="student_alone student_sfmx_kd student_guide_ctc student_blank_elim_kd
@@ -18,7 +18,7 @@ students="student_alone student_sfmx_kd student_guide_ctc student_blank_elim_kd
 # from the teacher as the paper runs it, against what else can be made of that architecture
 skd_group="student_3blocks_alone student_layer_pruned student_3blocks_sfmx_kd
     student_skd student_skd_blank_masked student_skd_scratch"
-# the SKD group's rows are compared with its own student alone (same architecture), not with the 4 x 64 one
+# the SKD group's rows are compared with its own student alone (same architecture), not with the 4 x 48 one
 group_baseline="student_layer_pruned:student_3blocks_alone student_3blocks_sfmx_kd:student_3blocks_alone
     student_skd:student_3blocks_alone student_skd_blank_masked:student_3blocks_alone
     student_skd_scratch:student_3blocks_alone"
