@@ -126,6 +126,11 @@ def read_sweeps(exp_dir: Path, systems: Sequence[str], data_set: str, metric: st
     return sweeps
 
 
+def other_metric(metric: str) -> str:
+    """The error rate shown beside the main one and breaking its ties (wer for cer, cer for wer)."""
+    return next(m for m in METRICS if m != metric)
+
+
 # ---- the choice ----------------------------------------------------------------------------------------------------
 def distance_from_one(weights: Optional[Dict[str, float]]) -> float:
     """How far a run's weights are from 1: the largest |w - 1| over its terms (unknown: infinitely far)."""
@@ -134,7 +139,7 @@ def distance_from_one(weights: Optional[Dict[str, float]]) -> float:
 
 def choose(candidates: Sequence[Candidate], metric: str, data_set: str) -> Optional[Candidate]:
     """The finished, scored run with the lowest main metric; ties by the other metric, then |w - 1|, then name."""
-    other = next(m for m in METRICS if m != metric)
+    other = other_metric(metric)
     scored = [c for c in candidates if c.status == "done"]
     if not scored:
         return None
@@ -163,7 +168,7 @@ def weight_text(weights: Dict[str, float]) -> str:
 
 def run_cells(c: Candidate, args: argparse.Namespace, notes: Notes) -> List[str]:
     """Run, weight, both error rates, blank share, epochs and status of one run, each n/a with its footnote."""
-    r, other = c.run, next(m for m in METRICS if m != args.metric)
+    r, other = c.run, other_metric(args.metric)
     unscored = []  # one footnote for a run without the main score: why (still training) and the file it lacks
     if c.status != "done":
         why = [text for key in ("time", f"{args.metric}/{args.set}") if (text := r.missing.get(key))]
@@ -187,7 +192,7 @@ def run_cells(c: Candidate, args: argparse.Namespace, notes: Notes) -> List[str]
 
 def table_lines(sweeps: Dict[str, List[Candidate]], args: argparse.Namespace, notes: Notes) -> List[str]:
     """The table: a row per run, the chosen one in bold."""
-    other = next(m for m in METRICS if m != args.metric)
+    other = other_metric(args.metric)
     head = ["System", "Run", "KD weight", f"{args.set} {args.metric.upper()} (%)", f"{args.set} {other.upper()} (%)",
             f"{args.set} blank (%)", "Epochs", "Status", "Chosen"]
     lines = ["| " + " | ".join(head) + " |", "|---|---|---|---:|---:|---:|---:|---|---|"]
@@ -213,7 +218,7 @@ def table_lines(sweeps: Dict[str, List[Candidate]], args: argparse.Namespace, no
 def markdown(sweeps: Dict[str, List[Candidate]], args: argparse.Namespace, table_command: str) -> str:
     """The table, how the choice is made, its footnotes and the command that made it."""
     notes = Notes()
-    other = next(m for m in METRICS if m != args.metric)
+    other = other_metric(args.metric)
     lines = table_lines(sweeps, args, notes)
     lines += ["", f"Chosen per system: {RULE.format(set=args.set, main=args.metric.upper(), other=other.upper())}. "
               f"A choice is provisional while some of its system's runs are not finished and scored (or it has one "
