@@ -8,6 +8,8 @@
 #   ./run.sh --stage 11                         # decode, score, spike timing, RESULTS.md, export
 set -euo pipefail
 
+# the students read the teacher's outputs from stage 9's cache instead of running the 6 x 144 teacher every step;
+# every token is kept (--cache_topk 0), so the KD losses are exactly the online ones
 ./asr_kd.sh \
     --fs 16000 \
     --train_set train --valid_set dev --test_sets "dev test" \
@@ -15,6 +17,7 @@ set -euo pipefail
     --token_type bpe --nbpe 50 \
     --min_sec 0.3 --max_sec 25 \
     --teacher_config conf/train_teacher.yaml \
+    --teacher_mode cached --cache_topk 0 \
     --student_configs "conf/train_student_alone.yaml conf/train_student_sfmx_kd.yaml conf/train_student_guide_ctc.yaml
         conf/train_student_blank_elim_kd.yaml conf/train_student_fpkd.yaml conf/train_student_skd.yaml
         conf/train_student_3blocks_alone.yaml conf/train_student_layer_pruned.yaml conf/train_student_3blocks_sfmx_kd.yaml" \
