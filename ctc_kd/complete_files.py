@@ -1,23 +1,33 @@
 """Files written whole or not at all, and the check that a torch file on disk is whole (a kill mid-save is not)."""
 import contextlib
 import os
+import secrets
 import zipfile
 from pathlib import Path
 from typing import Iterator, Optional
 
 
-def partial_name(path) -> Path:
-    """Where `path` is written before it is complete: same folder and suffix (ESPnet's packer reads the suffix)."""
+def new_partial_file(path) -> Path:
+    """An empty file where `path` is written before it is complete: beside it, hidden from the shell's globs (such as
+    asr_kd.sh's `*.pth`), unique to its writer (jobs may write one file at once), with `path`'s suffix (ESPnet's
+    packer reads it) and the permissions open() would give (the umask applies; tempfile's files are private)."""
     path = Path(path)
-    return path.with_name(f"{path.stem}.partial{path.suffix}")
+    while True:
+        candidate = path.with_name(f".{path.stem}.partial.{secrets.token_hex(4)}{path.suffix}")
+        try:
+            os.close(os.open(candidate, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
+            return candidate
+        except FileExistsError:
+            continue
 
 
 @contextlib.contextmanager
 def written_whole(path) -> Iterator[Path]:
-    """Yield a temporary name to write; rename it to `path` only when the block ends without an error."""
+    """Yield a temporary name to write; rename it to `path` only when the block ends without an error, so a kill, a
+    full disk or an exception never leaves a file that looks finished. Every file the toolkit writes goes through it."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = partial_name(path)
+    tmp = new_partial_file(path)
     try:
         yield tmp
         with open(tmp, "rb") as f:
@@ -26,6 +36,12 @@ def written_whole(path) -> Iterator[Path]:
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def write_text(path, text: str) -> None:
+    """Write a text file (UTF-8) whole or not at all."""
+    with written_whole(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
 
 
 def zip_problem(path) -> Optional[str]:

@@ -7,10 +7,10 @@ refuses while a record is missing (naming that shard's log) or was written with 
 Standard library only: every layer of ctc_kd uses it.
 """
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
+
+from ctc_kd.complete_files import write_text
 
 RECORD = "shard.json"
 JOB = "JOB"  # the launchers' job-number placeholder, as in --shard_log exp/x/log/decode.JOB.log
@@ -60,12 +60,8 @@ def log_of(shard_log: Optional[str], shard: int) -> str:
 def write_record(out_dir, shard: int, num_shards: int, settings: Dict, results: Optional[Dict] = None) -> Path:
     """Shard K's record, written last and atomically: the settings it ran with and its results for the merge."""
     path = shard_dir(out_dir, shard, num_shards) / RECORD
-    path.parent.mkdir(parents=True, exist_ok=True)
     record = {"shard": shard, "num_shards": num_shards, "settings": settings, "results": results or {}}
-    fd, tmp = tempfile.mkstemp(prefix=f".{RECORD}.", suffix=".tmp", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(json.dumps(record, indent=2, sort_keys=True) + "\n")
-    os.replace(tmp, path)
+    write_text(path, json.dumps(record, indent=2, sort_keys=True) + "\n")
     return path
 
 

@@ -1,21 +1,35 @@
 """A file is renamed into place only when complete, and a torch file or zip cut short is told from a whole one."""
+import glob
+import stat
 import zipfile
 
 import pytest
 import torch
 
-from ctc_kd.complete_files import partial_name, written_whole, zip_problem
+from ctc_kd.complete_files import new_partial_file, write_text, written_whole, zip_problem
 
 
-def test_the_partial_name_keeps_the_suffix(tmp_path):
-    assert partial_name(tmp_path / "model.pth") == tmp_path / "model.partial.pth"
-    assert partial_name(tmp_path / "student.zip") == tmp_path / "student.partial.zip"
+def test_the_partial_file_is_hidden_beside_the_target_and_keeps_its_suffix(tmp_path):
+    first, second = new_partial_file(tmp_path / "model.pth"), new_partial_file(tmp_path / "model.pth")
+    for partial in (first, second):
+        assert partial.parent == tmp_path
+        assert partial.name.startswith(".model.partial.") and partial.suffix == ".pth"
+    assert first != second  # two jobs writing the same file do not write into each other's
+    assert new_partial_file(tmp_path / "student.zip").suffix == ".zip"
+    assert glob.glob(str(tmp_path / "*.pth")) == []  # the shell's glob for finished models (asr_kd.sh) skips them
+
+
+def test_the_written_file_has_the_permissions_a_plain_write_gives(tmp_path):
+    plain = tmp_path / "plain.txt"
+    plain.write_text("x")
+    write_text(tmp_path / "whole.txt", "x")
+    assert stat.S_IMODE((tmp_path / "whole.txt").stat().st_mode) == stat.S_IMODE(plain.stat().st_mode)
 
 
 def test_a_complete_write_is_renamed_into_place(tmp_path):
     target = tmp_path / "export" / "model.pth"
     with written_whole(target) as tmp:
-        assert tmp == partial_name(target)
+        assert tmp.parent == target.parent and tmp != target
         torch.save({"w": torch.arange(3)}, tmp)
         assert not target.exists()
     assert torch.load(target)["w"].tolist() == [0, 1, 2]
@@ -30,7 +44,26 @@ def test_a_failed_write_leaves_the_old_file_and_no_partial(tmp_path):
             tmp.write_bytes(b"half")
             raise OSError("disk full")
     assert target.read_bytes() == b"old"
-    assert not partial_name(target).exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.pth"]
+
+
+def test_a_kill_mid_write_leaves_the_old_file(tmp_path):
+    target = tmp_path / "RESULTS.md"
+    target.write_text("old")
+    with pytest.raises(KeyboardInterrupt):
+        with written_whole(target) as tmp:
+            tmp.write_text("half")
+            raise KeyboardInterrupt
+    assert target.read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["RESULTS.md"]
+
+
+def test_write_text_replaces_the_file_whole(tmp_path):
+    target = tmp_path / "sub" / "results.json"
+    write_text(target, "{}\n")
+    write_text(target, "{\"a\": 1}\n")
+    assert target.read_text(encoding="utf-8") == "{\"a\": 1}\n"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["results.json"]
 
 
 def test_a_whole_torch_file_has_no_problem(tmp_path):

@@ -11,7 +11,8 @@ import torch
 
 from ctc_kd.alignment.compare import compare, pick_plot_utt
 from ctc_kd.alignment.pair import check_pair, load_model
-from ctc_kd.data.datadir import atomic_path, read_kv
+from ctc_kd.complete_files import write_text
+from ctc_kd.data.datadir import read_kv
 from ctc_kd.experiment.layout import ALIGNMENT, ALIGNMENT_LOG, OFFSETS_PNG, POSTERIORS_PNG
 from ctc_kd.inference.audio import audio_lengths, model_sample_rate
 from ctc_kd.inference.device import inference_device
@@ -110,8 +111,7 @@ def _write(args, teacher, student_dir: str, out: Path, summary: dict, plot, plot
         "batch_size": args.batch_size, "device": run["device"], "threads": torch.get_num_threads(),
         "seconds": run["seconds"],
     }
-    with atomic_path(out / ALIGNMENT) as path:
-        path.write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+    write_text(out / ALIGNMENT, json.dumps(info, indent=2) + "\n")
     log.info(f"wrote {out}/{ALIGNMENT}, {POSTERIORS_PNG} ({plot_utt}), {OFFSETS_PNG}")
     log.info(f"{out}: {summary['teacher_spikes']} teacher spikes: mean |offset| {_fmt(summary['mean_abs_offset'])} "
              f"frames, exact {_fmt(summary['exact_share'], 100)}%, "

@@ -12,8 +12,8 @@ from ctc_kd import shards
 from ctc_kd.alignment.analyse import analyse
 from ctc_kd.alignment.compare import pick_plot_utt
 from ctc_kd.analysis.spike_timing import AlignmentTotals
-from ctc_kd.complete_files import written_whole
-from ctc_kd.data.datadir import DataDir, atomic_path, restrict
+from ctc_kd.complete_files import write_text, written_whole
+from ctc_kd.data.datadir import DataDir, restrict
 from ctc_kd.experiment.layout import ALIGNMENT, OFFSETS_PNG, POSTERIORS_PNG
 from ctc_kd.inference.audio import audio_lengths
 
@@ -76,8 +76,7 @@ def merge(args: argparse.Namespace) -> dict:
     info = {**infos[0], "data_dir": str(args.data_dir), **summary, "plot_utt": plot_utt,
             "audio_seconds": sum(part["audio_seconds"] for part in infos),
             "seconds": sum(part["seconds"] for part in infos), "num_shards": args.num_shards}
-    with atomic_path(out / ALIGNMENT) as path:
-        path.write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+    write_text(out / ALIGNMENT, json.dumps(info, indent=2) + "\n")
     shares = ", ".join(f"{name} {'n/a' if summary[key] is None else f'{summary[key] * 100:.2f}%'}"
                        for name, key in (("exact", "exact_share"), ("missed", "miss_rate")))
     log.info(f"wrote {out}/{ALIGNMENT} from {args.num_shards} shards: {summary['teacher_spikes']} teacher spikes: "

@@ -20,7 +20,8 @@ from typing import List, Optional
 from ctc_kd.cli import command_line, run
 from ctc_kd.experiment.layout import seed_of
 from ctc_kd.results.exp_reader import METRICS
-from ctc_kd.results.weight_sweep import RULE, markdown, read_sweeps, to_dict, write_text
+from ctc_kd.complete_files import write_text
+from ctc_kd.results.weight_sweep import RULE, markdown, read_sweeps, to_dict
 
 PROGRAM = "python -m ctc_kd.bin.weight_sweep"
 

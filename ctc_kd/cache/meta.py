@@ -2,9 +2,10 @@
 import dataclasses
 import hashlib
 import json
-import os
 from pathlib import Path
 from typing import List, Optional, Sequence
+
+from ctc_kd.complete_files import write_text
 
 META_FILE = "meta.json"
 FORMAT_VERSION = 1
@@ -32,10 +33,8 @@ class CacheMeta:
     format_version: int = FORMAT_VERSION
 
     def write(self, cache_dir: Path, name: str = META_FILE) -> None:
-        path = Path(cache_dir) / name
-        tmp = path.with_name(f".{name}.{os.getpid()}.tmp")  # the jobs of one cache write its progress file at once
-        tmp.write_text(json.dumps(dataclasses.asdict(self), indent=2) + "\n", encoding="utf-8")
-        tmp.replace(path)
+        # the jobs of one cache write its progress file at once, each through a partial file of its own
+        write_text(Path(cache_dir) / name, json.dumps(dataclasses.asdict(self), indent=2) + "\n")
 
     SOURCE = ("teacher_sha256", "token_list_sha256", "topk", "hidden_layers", "data_dir", "format_version")
 

@@ -16,6 +16,7 @@ import torch
 
 from ctc_kd import shards as job_shards
 from ctc_kd.cache.format import POSTERIORS, hidden_name, pack_frames
+from ctc_kd.complete_files import write_text
 from ctc_kd.cache.meta import CacheMeta, CacheMismatchError, file_sha256, read_meta, token_list_sha256
 from ctc_kd.losses.bucketed import teacher_buckets
 
@@ -208,7 +209,7 @@ def _finish(out: Path, meta: CacheMeta, shards, names: List[str]) -> CacheMeta:
         lines = []
         for shard, _ in shards:
             lines += shard_paths(out, shard, name)[1].read_text(encoding="utf-8").splitlines()
-        (out / f"{name}.scp").write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+        write_text(out / f"{name}.scp", "".join(f"{line}\n" for line in lines))
     posteriors = kaldiio.load_scp(str(out / f"{POSTERIORS}.scp"))
     meta.num_utterances = len(posteriors)
     meta.num_frames = sum(posteriors[key].shape[0] for key in posteriors)

@@ -1,11 +1,11 @@
 """Reading and writing Kaldi-style data directories (`<id> <value>` files sorted by id) without surprises."""
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
 from pathlib import Path
 from typing import Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
+
+from ctc_kd.complete_files import written_whole
 
 PathLike = Union[str, os.PathLike]
 
@@ -56,25 +56,9 @@ def read_kv(path: PathLike) -> Dict[str, str]:
     return out
 
 
-@contextlib.contextmanager
-def atomic_path(path: PathLike, suffix: str = ""):
-    """Yield a temporary path beside `path` that is renamed onto it only if the block succeeds."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix + ".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
 def write_lines(path: PathLike, lines: Iterable[str]) -> None:
     """Write text lines atomically (temp file + rename) so a failure never leaves a half-written file."""
-    with atomic_path(path) as tmp:
+    with written_whole(path) as tmp:
         with open(tmp, "w", encoding="utf-8") as f:
             for line in lines:
                 f.write(line + "\n")

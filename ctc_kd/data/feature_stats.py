@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 
 from ctc_kd import shards
-from ctc_kd.data.datadir import atomic_path
+from ctc_kd.complete_files import write_text
 
 # The keys of a training config that decide the features; the rest (model, optimiser, and the keys only ESPnet's dumped
 # config.yaml holds, such as required and version) play no part in the statistics.
@@ -32,8 +32,7 @@ def features_config(config: Path, out_dir: Path) -> Path:
     path = out_dir / "features_config.yaml"
     features = {k: loaded[k] for k in FEATURE_KEYS if k in loaded}
     features["model_conf"] = {"ctc_weight": 1.0}  # ESPnet builds a model to collect statistics: the smallest it can
-    with atomic_path(path) as tmp:  # the shards of one run write it side by side
-        tmp.write_text(yaml.safe_dump(features), encoding="utf-8")
+    write_text(path, yaml.safe_dump(features))  # the shards of one run write it side by side: each its own partial
     return path
 
 
@@ -83,8 +82,7 @@ def run_shard(args, shard: int, num_shards: int) -> int:
     keys = {}
     for part, part_keys in (("train", train), ("valid", valid)):
         keys[part] = out / f"keys.{part}"
-        with atomic_path(keys[part]) as tmp:
-            tmp.write_text("".join(f"{k}\n" for k in shards.select(part_keys, shard, used)), encoding="utf-8")
+        write_text(keys[part], "".join(f"{k}\n" for k in shards.select(part_keys, shard, used)))
     from ctc_kd.espnet_import import import_espnet_quietly
 
     import_espnet_quietly()

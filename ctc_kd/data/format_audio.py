@@ -28,7 +28,8 @@ import soundfile as sf
 
 from ctc_kd import shards
 from ctc_kd.cli import run
-from ctc_kd.data.datadir import DataDir, DataDirError, PathLike, atomic_path, parse_segments, restrict, write_kv
+from ctc_kd.complete_files import written_whole
+from ctc_kd.data.datadir import DataDir, DataDirError, PathLike, parse_segments, restrict, write_kv
 from ctc_kd.data.validate import validate_data_dir
 
 log = logging.getLogger(__name__)
@@ -159,7 +160,7 @@ def format_one(job: Job, fs: int, audio_format: str, max_overshoot: float) -> Re
         y = _to_int16(_to_target(x, sr, job.speed, fs))
         if y.shape[0] == 0:
             raise BadAudio(f"{job.src}: nothing left after resampling")
-        with atomic_path(job.out, suffix="." + audio_format) as tmp:
+        with written_whole(job.out) as tmp:
             sf.write(str(tmp), y, fs, format=FORMATS[audio_format], subtype="PCM_16")
         return Result(job.utt, int(y.shape[0]))
     except BadAudio as e:

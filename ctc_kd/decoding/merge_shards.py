@@ -6,7 +6,8 @@ from pathlib import Path
 from typing import Optional
 
 from ctc_kd import shards
-from ctc_kd.data.datadir import atomic_path, read_kv, write_lines
+from ctc_kd.complete_files import write_text
+from ctc_kd.data.datadir import read_kv, write_lines
 from ctc_kd.experiment.layout import DECODE_INFO, EXPORTED_MODEL
 
 log = logging.getLogger(__name__)
@@ -61,7 +62,6 @@ def merge(data_dir: Path, output_dir: Path, num_shards: int, shard_log: Optional
         info["blank_ratio"] = info["blank_frames"] / info["frames"] if info["frames"] else None
     for name in HYPOTHESES:
         write_lines(output_dir / name, (hypotheses[name][utt] for utt in sorted(hypotheses[name])))
-    with atomic_path(output_dir / DECODE_INFO) as tmp:
-        tmp.write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+    write_text(output_dir / DECODE_INFO, json.dumps(info, indent=2) + "\n")
     log.info(f"{output_dir}: {len(utterances)} utterances of {num_shards} shards merged: RTF {info['rtf'] or 0:.4f}")
     return info

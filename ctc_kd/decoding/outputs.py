@@ -7,7 +7,8 @@ from typing import Dict, List, Tuple
 
 import torch
 
-from ctc_kd.data.datadir import atomic_path, write_kv
+from ctc_kd.complete_files import write_text
+from ctc_kd.data.datadir import write_kv
 from ctc_kd.experiment.layout import DECODE_INFO
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,5 @@ def write_outputs(out_dir: Path, hyps: Dict[str, Tuple[str, List[str], List[int]
     write_kv(out_dir / "text", {utt: h[0] for utt, h in hyps.items()})
     write_kv(out_dir / "token", {utt: h[1] for utt, h in hyps.items()})
     write_kv(out_dir / "token_int", {utt: h[2] for utt, h in hyps.items()})
-    with atomic_path(out_dir / DECODE_INFO) as tmp:
-        tmp.write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+    write_text(out_dir / DECODE_INFO, json.dumps(info, indent=2) + "\n")
     log.info(f"wrote {out_dir}/text, token, token_int, decode_info.json")

@@ -6,6 +6,7 @@ from typing import Dict, List, Optional
 
 import yaml
 
+from ctc_kd.complete_files import write_text
 from ctc_kd.experiment.layout import MADE_BY
 
 
@@ -48,8 +49,5 @@ def check(exp_dir, now: Dict[str, str], write: bool) -> List[str]:
     if path.is_file():
         return differences(json.loads(path.read_text(encoding="utf-8")), now)
     if write:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".partial")
-        tmp.write_text(json.dumps(now, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
-        tmp.replace(path)
+        write_text(path, json.dumps(now, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
     return []

@@ -1,11 +1,10 @@
 """The layer-pruning baseline's starting point: the first l encoder blocks of a trained model, without its CTC head."""
-import os
 import re
-import tempfile
 from pathlib import Path
 
 import torch
 
+from ctc_kd.complete_files import written_whole
 from ctc_kd.init.origin import pruned_path
 from ctc_kd.teacher.loader import read_state_dict
 
@@ -51,12 +50,6 @@ def write_pruned(checkpoint, blocks: int) -> Path:
     if out.exists() and out.stat().st_mtime >= checkpoint.stat().st_mtime:
         return out
     kept = pruned_state_dict(read_state_dict(checkpoint), blocks, source=str(checkpoint))
-    handle, temporary = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-    os.close(handle)
-    try:
-        torch.save(kept, temporary)
-        os.replace(temporary, out)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
+    with written_whole(out) as partial:
+        torch.save(kept, partial)
     return out

@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 from typing import List
 
+from ctc_kd.complete_files import write_text
 from ctc_kd.experiment.layout import RESULTS_JSON
 from ctc_kd.results.environment import environment
 from ctc_kd.results.exp_reader import METRICS
@@ -60,14 +61,12 @@ def write_results(args: argparse.Namespace, table_command: str) -> int:
     env = environment()
     date = datetime.datetime.now().astimezone().isoformat(timespec="seconds")
     lines = sections(args, table) + how_produced(args.command or [], table_command, date, env, rows) + [""]
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text("\n".join(lines), encoding="utf-8")
+    write_text(out, "\n".join(lines))
     log.info("wrote %s (%d systems, %d runs)", out, len(rows), sum(len(r.runs) for r in rows))
 
     data = {"title": args.title, "main_metric": args.main_metric, "date": date, "commands": args.command or [],
             "table_command": table_command, "environment": env, "notes": table.notes.texts, **table.to_dict()}
     json_path = Path(args.json) if args.json else exp_dir / RESULTS_JSON
-    json_path.parent.mkdir(parents=True, exist_ok=True)
-    json_path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_text(json_path, json.dumps(data, indent=1, ensure_ascii=False) + "\n")
     log.info("wrote %s", json_path)
     return 0

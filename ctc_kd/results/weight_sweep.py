@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from ctc_kd.complete_files import written_whole
 from ctc_kd.experiment.layout import CONFIG, DECODE_INFO, TRAIN_LOG, decode_dir, seed_of
 from ctc_kd.models.kd_terms import CONF_KEY, config_terms
 from ctc_kd.results.exp_reader import METRICS, Run, read_decoding, read_run_config, read_training
@@ -250,9 +249,3 @@ def to_dict(sweeps: Dict[str, List[Candidate]], args: argparse.Namespace) -> dic
                        "set": args.set, "metric": args.metric, "decoder": args.decoder, "seed": args.seed,
                        "runs": [run_dict(c, args.set) for c in candidates]}
     return out
-
-
-def write_text(path: Path, text: str) -> None:
-    """Write a file whole or not at all (a temporary name, renamed when complete)."""
-    with written_whole(path) as partial:
-        partial.write_text(text, encoding="utf-8")

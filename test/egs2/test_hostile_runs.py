@@ -34,7 +34,7 @@ def test_a_truncated_export_is_exported_again_before_packing(yesno):
         f.truncate(28672)
     out = run_recipe(sandbox, "--stage", "15", "--stop_stage", "15", "--systems", "student_alone", *STUDENT,
                      env=env).stdout
-    assert f"exp/student_alone/export/model.pth is cut short or is not a zip/torch file (28672 bytes" in out
+    assert "exp/student_alone/export/model.pth is cut short or is not a zip/torch file (28672 bytes" in out
     assert "exporting exp/student_alone/valid.cer_ctc.best.pth again" in out
     assert export.stat().st_size == whole_size and zip_problem(export) is None
     packed = sandbox / "exp" / "student_alone" / "packed" / "student_alone.zip"

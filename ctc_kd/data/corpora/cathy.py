@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import re
 import shutil
 import sys
@@ -11,6 +10,7 @@ from pathlib import Path
 from typing import Dict, List, Optional
 
 from ctc_kd.cli import run
+from ctc_kd.complete_files import written_whole
 from ctc_kd.data.corpora.common import (CorpusError, DataSet, abspath, audio_duration, base_parser, locate,
                                         write_set)
 
@@ -81,9 +81,8 @@ def convert(src: Path, dest: Path) -> None:
             mono = torch.from_numpy(audio.mean(axis=1))
             if rate != SAMPLE_RATE:
                 mono = torchaudio.functional.resample(mono, rate, SAMPLE_RATE)
-            tmp = flac.with_name(f".{flac.name}.tmp")
-            soundfile.write(str(tmp), mono.clamp(-1, 1).numpy(), SAMPLE_RATE, format="FLAC", subtype="PCM_16")
-            os.replace(tmp, flac)
+            with written_whole(flac) as tmp:
+                soundfile.write(str(tmp), mono.clamp(-1, 1).numpy(), SAMPLE_RATE, format="FLAC", subtype="PCM_16")
             made += 1
             if made % 200 == 0:
                 log.info("converted %d of %d recordings", made, len(wavs))
