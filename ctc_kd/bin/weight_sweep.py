@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import List, Optional
 
 from ctc_kd.cli import command_line, run
+from ctc_kd.complete_files import write_text
 from ctc_kd.experiment.layout import seed_of
 from ctc_kd.results.exp_reader import METRICS
-from ctc_kd.complete_files import write_text
 from ctc_kd.results.weight_sweep import RULE, markdown, read_sweeps, to_dict
 
 PROGRAM = "python -m ctc_kd.bin.weight_sweep"
@@ -32,13 +32,16 @@ def get_parser() -> argparse.ArgumentParser:
         description="The KD-weight sweep table of a recipe's exp folder: per system, its runs at each KD weight (read "
                     "from each run's config.yaml), their error rates, blank share, epochs and status, and the chosen "
                     "run: " + RULE.format(set="<set>", main="--metric", other="other metric") + ". A choice is "
-                    "provisional while some of the system's runs are not finished and scored, or when it has only "
-                    "one run.",
+                    "provisional while some of the system's runs are not finished and scored, while a planned "
+                    "weight (--weights) has no finished run, or when it has only one run.",
     )
     parser.add_argument("--exp_dir", required=True, help="the recipe's exp folder (exp/<system>_w<tag>_seed<k>/...)")
     parser.add_argument("--systems", required=True, nargs="+",
                         help='base system names, e.g. "student_fpkd student_sfmx_kd student_skd"; each takes its '
                              "<system>_w<tag> runs too")
+    parser.add_argument("--weights", type=float, nargs="*", default=[0.3, 1.0, 3.0],
+                        help="the sweep's planned KD weights (default 0.3 1 3, the recipes' tuning configs); a choice "
+                             "is provisional until each has a finished run; give none to not check")
     parser.add_argument("--set", default="dev", help="the set the weights are chosen on (default dev)")
     parser.add_argument("--metric", choices=METRICS, default="cer",
                         help="the error rate the choice minimises (default cer); the other is shown and breaks ties")

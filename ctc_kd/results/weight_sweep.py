@@ -146,11 +146,21 @@ def choose(candidates: Sequence[Candidate], metric: str, data_set: str) -> Optio
                                       distance_from_one(c.weights), c.run.name))
 
 
-def provisional_reason(candidates: Sequence[Candidate]) -> Optional[str]:
-    """Why a system's choice may still change (None: every run finished and scored, and there was a choice)."""
+def missing_weights(candidates: Sequence[Candidate], planned: Sequence[float]) -> List[float]:
+    """The planned weights that no finished, scored run has (a run has weight w when every KD term of it has w)."""
+    have = [values.pop() for c in candidates if c.status == "done" and c.weights
+            and len(values := set(c.weights.values())) == 1]
+    return [w for w in planned if not any(math.isclose(w, h) for h in have)]
+
+
+def provisional_reason(candidates: Sequence[Candidate], planned: Sequence[float]) -> Optional[str]:
+    """Why a system's choice may still change (None: every run finished and scored, every planned weight among
+    them, and there was a choice)."""
     scored, n = sum(c.status == "done" for c in candidates), len(candidates)
     if scored < n:
         return f"provisional: {scored} of {n} runs scored"
+    if missing := missing_weights(candidates, planned):
+        return "provisional: no finished run at weight " + ", ".join(f"{w:g}" for w in missing) + " yet"
     if n == 1:
         return "provisional: 1 of 1 runs scored, no other weight's run found"
     return None
@@ -201,7 +211,7 @@ def table_lines(sweeps: Dict[str, List[Candidate]], args: argparse.Namespace, no
                               f"{system}_w<tag>[_seed{args.seed}] folder: not trained yet"])
             lines.append(f"| {system} | {NA}{why} | {NA} | {NA} | {NA} | {NA} | {NA} | not trained | — |")
             continue
-        chosen, reason = choose(candidates, args.metric, args.set), provisional_reason(candidates)
+        chosen, reason = choose(candidates, args.metric, args.set), provisional_reason(candidates, args.weights)
         for i, c in enumerate(candidates):
             cells = [system] + run_cells(c, args, notes)
             if c is chosen:
@@ -220,8 +230,9 @@ def markdown(sweeps: Dict[str, List[Candidate]], args: argparse.Namespace, table
     other = other_metric(args.metric)
     lines = table_lines(sweeps, args, notes)
     lines += ["", f"Chosen per system: {RULE.format(set=args.set, main=args.metric.upper(), other=other.upper())}. "
-              f"A choice is provisional while some of its system's runs are not finished and scored (or it has one "
-              f"run only). KD weight: each run's `{CONF_KEY}.<term>.weight` in its `{CONFIG}` (SKD: its frame "
+              f"A choice is provisional while some of its system's runs are not finished and scored, while one of the "
+              f"planned weights ({', '.join(f'{w:g}' for w in args.weights) or 'none given'}) has no finished run, or "
+              f"when it has one run only. KD weight: each run's `{CONF_KEY}.<term>.weight` in its `{CONFIG}` (SKD: its frame "
               f"term's, not the alpha schedule), one number when all its terms share it. Error rates of "
               f"`decode_{args.decoder}/{args.set}/score_<metric>/score.json`, blank share of "
               f"`{DECODE_INFO}` (greedy best path), epochs completed in `{TRAIN_LOG}`; seed {args.seed}."]
@@ -243,7 +254,7 @@ def to_dict(sweeps: Dict[str, List[Candidate]], args: argparse.Namespace) -> dic
     """{system: {chosen, provisional, runs}} with the numbers as the run folders give them."""
     out = {}
     for system, candidates in sweeps.items():
-        chosen, reason = choose(candidates, args.metric, args.set), provisional_reason(candidates)
+        chosen, reason = choose(candidates, args.metric, args.set), provisional_reason(candidates, args.weights)
         out[system] = {"chosen": chosen.run.name if chosen is not None else None,
                        "provisional": chosen is None or reason is not None, "why_provisional": reason,
                        "set": args.set, "metric": args.metric, "decoder": args.decoder, "seed": args.seed,

@@ -212,7 +212,22 @@ def test_a_single_run_is_a_provisional_choice(tmp_path, capsys):
     sweep_run(exp, "student_sfmx_kd_seed1", {"sfmx_kd": 1.0}, {"dev": (10.0, 28.0)})
     assert main(["--exp_dir", str(exp), "--systems", "student_sfmx_kd"]) == 0
     assert rows(capsys.readouterr().out)["student_sfmx_kd_seed1"]["Chosen"] == (
+        "**chosen** (provisional: no finished run at weight 0.3, 3 yet)")
+    assert main(["--exp_dir", str(exp), "--systems", "student_sfmx_kd", "--weights"]) == 0
+    assert rows(capsys.readouterr().out)["student_sfmx_kd_seed1"]["Chosen"] == (
         "**chosen** (provisional: 1 of 1 runs scored, no other weight's run found)")
+
+
+def test_a_planned_weight_not_yet_started_keeps_the_choice_provisional(tmp_path, capsys):
+    exp = tmp_path / "exp"
+    sweep_run(exp, "student_fpkd_seed1", {"binary_kd": 1.0, "repr_kd": 1.0, "fkl": 1.0}, {"dev": (41.0, 75.6)})
+    sweep_run(exp, "student_fpkd_w0p3_seed1", {"binary_kd": 0.3, "repr_kd": 0.3, "fkl": 0.3}, {"dev": (40.1, 74.2)})
+    assert main(["--exp_dir", str(exp), "--systems", "student_fpkd", "--json", str(tmp_path / "sweep.json")]) == 0
+    assert rows(capsys.readouterr().out)["student_fpkd_w0p3_seed1"]["Chosen"] == (
+        "**chosen** (provisional: no finished run at weight 3 yet)")
+    assert json.loads((tmp_path / "sweep.json").read_text())["student_fpkd"]["provisional"] is True
+    assert main(["--exp_dir", str(exp), "--systems", "student_fpkd", "--weights", "0.3", "1"]) == 0
+    assert rows(capsys.readouterr().out)["student_fpkd_w0p3_seed1"]["Chosen"] == "**chosen**"
 
 
 def test_a_missing_exp_dir_is_an_error(tmp_path, caplog):
