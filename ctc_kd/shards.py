@@ -4,7 +4,7 @@ A parallel stage runs one job per shard (`$cmd JOB=1:N log.JOB.log tool ... --sh
 machine or on a cluster; each job writes into OUT/split<N>/<K>/ and, last, its record (shard.json: the settings it
 ran with and what the merge needs). The same tool with --merge_shards N then joins the N shards into OUT, and
 refuses while a record is missing (naming that shard's log) or was written with other settings (a stale run).
-Standard library only: every layer of ctc_kd uses it.
+Standard library and complete_files (itself standard library only): every layer of ctc_kd uses it.
 """
 import json
 from pathlib import Path

@@ -16,8 +16,8 @@ import torch
 
 from ctc_kd import shards as job_shards
 from ctc_kd.cache.format import POSTERIORS, hidden_name, pack_frames
-from ctc_kd.complete_files import write_text
 from ctc_kd.cache.meta import CacheMeta, CacheMismatchError, file_sha256, read_meta, token_list_sha256
+from ctc_kd.complete_files import write_text
 from ctc_kd.losses.bucketed import teacher_buckets
 
 PROGRESS_FILE = "meta.in_progress.json"

@@ -146,11 +146,16 @@ def choose(candidates: Sequence[Candidate], metric: str, data_set: str) -> Optio
                                       distance_from_one(c.weights), c.run.name))
 
 
+def shared_weight(weights: Optional[Dict[str, float]]) -> Optional[float]:
+    """The one weight every KD term of a run has, or None (terms weighted differently, or weights unknown)."""
+    values = set((weights or {}).values())
+    return values.pop() if len(values) == 1 else None
+
+
 def missing_weights(candidates: Sequence[Candidate], planned: Sequence[float]) -> List[float]:
-    """The planned weights that no finished, scored run has (a run has weight w when every KD term of it has w)."""
-    have = [values.pop() for c in candidates if c.status == "done" and c.weights
-            and len(values := set(c.weights.values())) == 1]
-    return [w for w in planned if not any(math.isclose(w, h) for h in have)]
+    """The planned weights that no finished, scored run has all its KD terms at."""
+    have = [shared_weight(c.weights) for c in candidates if c.status == "done"]
+    return [w for w in planned if not any(h is not None and math.isclose(w, h) for h in have)]
 
 
 def provisional_reason(candidates: Sequence[Candidate], planned: Sequence[float]) -> Optional[str]:
@@ -169,9 +174,8 @@ def provisional_reason(candidates: Sequence[Candidate], planned: Sequence[float]
 # ---- the outputs ---------------------------------------------------------------------------------------------------
 def weight_text(weights: Dict[str, float]) -> str:
     """One number when every term has the same weight, else each term's: "binary_kd 1, repr_kd 0.5"."""
-    values = set(weights.values())
-    if len(values) == 1:
-        return f"{values.pop():g}"
+    if (shared := shared_weight(weights)) is not None:
+        return f"{shared:g}"
     return ", ".join(f"{name} {w:g}" for name, w in weights.items())
 
 
@@ -232,9 +236,9 @@ def markdown(sweeps: Dict[str, List[Candidate]], args: argparse.Namespace, table
     lines += ["", f"Chosen per system: {RULE.format(set=args.set, main=args.metric.upper(), other=other.upper())}. "
               f"A choice is provisional while some of its system's runs are not finished and scored, while one of the "
               f"planned weights ({', '.join(f'{w:g}' for w in args.weights) or 'none given'}) has no finished run, or "
-              f"when it has one run only. KD weight: each run's `{CONF_KEY}.<term>.weight` in its `{CONFIG}` (SKD: its frame "
-              f"term's, not the alpha schedule), one number when all its terms share it. Error rates of "
-              f"`decode_{args.decoder}/{args.set}/score_<metric>/score.json`, blank share of "
+              f"when it has one run only. KD weight: each run's `{CONF_KEY}.<term>.weight` in its `{CONFIG}` "
+              f"(SKD: its frame term's, not the alpha schedule), one number when all its terms share it. Error rates "
+              f"of `decode_{args.decoder}/{args.set}/score_<metric>/score.json`, blank share of "
               f"`{DECODE_INFO}` (greedy best path), epochs completed in `{TRAIN_LOG}`; seed {args.seed}."]
     lines += notes.flush()
     lines += ["", f"Made by: `{table_command}`", ""]
