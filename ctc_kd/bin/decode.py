@@ -3,7 +3,8 @@
 Writes OUTPUT_DIR/text (`<utt> <hypothesis text>`), OUTPUT_DIR/token, OUTPUT_DIR/token_int (sorted by utterance id)
 and OUTPUT_DIR/decode_info.json (decoder, its settings, params (trained parameters), num_utts, audio_seconds,
 decode_seconds, rtf, batch_size, device, threads; greedy also frames, blank_frames and blank_ratio, the share of
-encoder frames whose best-path label is blank), each file atomically; decode_info.json is written last.
+encoder frames whose best-path label is blank; made_by, what made the hypotheses: the weights' digest, wav.scp's
+sha256 and the search), each file atomically; decode_info.json is written last.
 decode_seconds counts the model's work (frontend, encoder, search), not reading audio (read_seconds).
 
 Greedy: best-path CTC over length-sorted batches, padding-invariant (ctc_kd.inference.padding_mask), so every
@@ -64,6 +65,9 @@ def get_parser() -> argparse.ArgumentParser:
     beam.add_argument("--penalty", type=float, default=0.0, help="insertion bonus per token")
     beam.add_argument("--maxlenratio", type=float, default=0.0, help="0: hypotheses up to the encoder length")
     parser.add_argument("--ngpu", type=int, choices=(0, 1), default=0, help="1: decode on the GPU")
+    parser.add_argument("--skip_decoded", action="store_true",
+                        help="keep a set's decoding whose decode_info.json records the same weights, wav.scp and "
+                             "search as now (asr_kd.sh's stage 11); otherwise it is decoded again")
     parser.add_argument("--num_threads", type=int, default=0,
                         help="CPU threads for torch (0: torch's default); fewer than the free cores avoids contention")
     return parser

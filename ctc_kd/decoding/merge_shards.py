@@ -6,9 +6,11 @@ from pathlib import Path
 from typing import Optional
 
 from ctc_kd import shards
+from ctc_kd.cache.meta import file_sha256
 from ctc_kd.complete_files import write_text
 from ctc_kd.data.datadir import read_kv, write_lines
-from ctc_kd.experiment.layout import DECODE_INFO, EXPORTED_MODEL
+from ctc_kd.decoding.identity import MADE_BY
+from ctc_kd.experiment.layout import DECODE_INFO
 
 log = logging.getLogger(__name__)
 HYPOTHESES = ("text", "token", "token_int")
@@ -16,25 +18,24 @@ SUMMED = ("num_utts", "audio_seconds", "decode_seconds", "read_seconds", "frames
 SAME = ("decoder", "model", "params", "beam_size", "ctc_weight", "penalty", "maxlenratio", "batch_size", "batch_bins")
 
 
-def model_file(info: dict) -> Path:
-    """The weights a decoding used: an export's model.pth, or the training's checkpoint."""
-    model = Path(info["model"])
-    return model / EXPORTED_MODEL if model.is_dir() else model
-
-
 def check_shard(info: dict, first: dict, path: Path, data_dir: Path, shard: int, num_shards: int) -> None:
-    """A shard decoded its own split of the data dir with the first shard's model and search, after the model."""
+    """A shard decoded its own split of the data dir, as it is now, with the first shard's weights and search."""
     wanted = shards.shard_dir(data_dir, shard, num_shards)
     if Path(info["data_dir"]).resolve() != wanted.resolve():
         raise shards.ShardError(f"{path} is a decoding of {info['data_dir']}, not of {wanted}: decode shard {shard} "
                                 "again")
     differ = [key for key in SAME if info.get(key) != first.get(key)]
+    made, first_made = info.get(MADE_BY), first.get(MADE_BY)
+    if made is None or first_made is None:
+        raise shards.ShardError(f"{path} does not record what made it (made_by: a decoding by an older ctc_kd): "
+                                f"decode shard {shard} again")
+    differ += [f"{MADE_BY}.{key}" for key in ("weights", "search") if made.get(key) != first_made.get(key)]
     if differ:
         raise shards.ShardError(f"{path} and shard 1's decoding differ in {', '.join(differ)}: decode every shard "
                                 "with one model and search")
-    weights = model_file(info)
-    if weights.is_file() and path.stat().st_mtime < weights.stat().st_mtime:
-        raise shards.ShardError(f"{path} is older than the model {weights}: decode shard {shard} again")
+    if made.get("wav_scp") != file_sha256(wanted / "wav.scp"):
+        raise shards.ShardError(f"{path} is a decoding of another {wanted / 'wav.scp'} than the one there now: "
+                                f"decode shard {shard} again")
 
 
 def merge(data_dir: Path, output_dir: Path, num_shards: int, shard_log: Optional[str] = None) -> dict:
@@ -54,6 +55,7 @@ def merge(data_dir: Path, output_dir: Path, num_shards: int, shard_log: Optional
                                 f"{data_dir / 'wav.scp'} ({', '.join(differ[:5])}): split {data_dir} again "
                                 "(ctc_kd.data.split) and decode every shard")
     info = dict(infos[0], data_dir=str(data_dir), num_shards=num_shards)
+    info[MADE_BY] = dict(info[MADE_BY], wav_scp=file_sha256(data_dir / "wav.scp"))
     for key in SUMMED:
         if key in info:
             info[key] = sum(part[key] for part in infos)

@@ -185,3 +185,44 @@ def test_an_unwritable_output_folder_is_refused_before_decoding(data_dir, tmp_pa
                      "--output_dir", str(out)]) == 1
     assert f"cannot write the decoding into {out}: {blocker} is not a folder" in caplog.text
     assert "greedy CTC decoding of" not in caplog.text  # refused before any utterance was decoded
+
+
+def test_a_decoding_is_kept_only_for_the_same_weights_data_and_search(data_dir, tmp_path, caplog):
+    config_path, model_path = save_training(tmp_path)
+    export_plain(config_path, model_path, tmp_path / "export")
+    out = tmp_path / "decode_greedy"
+    model = ["--model_dir", str(tmp_path / "export"), "--data_dir", str(data_dir), "--output_dir", str(out)]
+
+    def decoded(*options):
+        """Whether this run decoded the set again (rather than keeping it)."""
+        before = (out / "decode_info.json").read_bytes() if out.exists() else None
+        caplog.clear()
+        with caplog.at_level(logging.INFO):
+            assert main(model + ["--skip_decoded", *options]) == 0
+        kept = f"skip {out}: decoded already" in caplog.text
+        assert kept == ((out / "decode_info.json").read_bytes() == before)
+        return not kept
+
+    assert decoded()
+    made_by = read_outputs(out)[0]["made_by"]
+    assert made_by["search"] == {"decoder": "greedy", "beam_size": None, "ctc_weight": None, "penalty": None,
+                                 "maxlenratio": None}
+    assert not decoded()
+    assert not decoded("--batch_size", "1")  # batching does not change greedy hypotheses
+    export_plain(config_path, model_path, tmp_path / "export")  # the same weights exported again: a new file
+    assert not decoded()
+    assert decoded("--decoder", "beam", "--beam_size", "2")  # another search
+    assert not decoded("--decoder", "beam", "--beam_size", "2")
+    assert decoded("--decoder", "beam", "--beam_size", "3")
+    (data_dir / "wav.scp").write_text("".join((data_dir / "wav.scp").read_text().splitlines(True)[:2]))
+    assert decoded("--decoder", "beam", "--beam_size", "3")  # another data dir's content
+    assert read_outputs(out)[0]["num_utts"] == 2
+    state = torch.load(model_path)
+    state["ctc.ctc_lo.bias"][1] += 1.0
+    torch.save(state, model_path)
+    export_plain(config_path, model_path, tmp_path / "export")
+    assert decoded("--decoder", "beam", "--beam_size", "3")  # other weights
+    caplog.clear()
+    with caplog.at_level(logging.INFO):
+        assert main(model + ["--decoder", "beam", "--beam_size", "3"]) == 0  # without --skip_decoded: always
+    assert "skip" not in caplog.text

@@ -1,5 +1,5 @@
 """Decoding a data dir in shards (ctc_kd.data.split, one ctc_kd.bin.decode per shard) and merging them gives the
-one-job decoding's files; a missing, stale or foreign shard is refused by name."""
+one-job decoding's files; a missing shard, one of other data or other weights is refused by name."""
 import json
 import os
 
@@ -8,6 +8,7 @@ from test_decode import FILES, data_dir, save_training  # noqa: F401 - data_dir 
 from ctc_kd.bin.decode import main as decode
 from ctc_kd.bin.merge_decodings import main as merge
 from ctc_kd.data.split import main as split
+from ctc_kd.decoding.identity import made_by
 from ctc_kd.models.export import export_plain
 
 
@@ -27,15 +28,20 @@ def test_two_shards_merge_into_the_one_job_decoding(data_dir, tmp_path, caplog):
     merging = ["--num_shards", "2", "--data_dir", str(data_dir), "--output_dir", str(sharded), "--shard_log", log]
     assert merge(merging) == 1 and f"shard 2 (no {info_2}; see {tmp_path}/log/decode.2.log)" in caplog.text
     os.rename(tmp_path / "info", info_2)
-    os.utime(tmp_path / "export" / "model.pth")  # exported again after the shard decoded
-    assert merge(merging) == 1 and f"{sharded}/split2/1/decode_info.json is older than the model" in caplog.text
-    os.utime(info_2.parent.parent / "1" / "decode_info.json")
-    os.utime(info_2)
+    shard_scp = data_dir / "split2" / "2" / "wav.scp"
+    kept = shard_scp.read_text()
+    shard_scp.write_text(kept.splitlines(True)[0])  # the shard's data changed after it was decoded
+    assert merge(merging) == 1 and f"{info_2} is a decoding of another {shard_scp} than the one there" in caplog.text
+    shard_scp.write_text(kept)
+    other = json.loads(info_2.read_text())
+    info_2.write_text(json.dumps(dict(other, made_by=dict(other["made_by"], weights="f" * 64))))
+    assert merge(merging) == 1 and f"{info_2} and shard 1's decoding differ in made_by.weights" in caplog.text
+    info_2.write_text(json.dumps(other))
     assert merge(merging) == 0
     for name in ("text", "token", "token_int"):
         assert (sharded / name).read_bytes() == (whole / name).read_bytes(), name
     one, merged = (json.loads((out / "decode_info.json").read_text()) for out in (whole, sharded))
-    for key in ("num_utts", "frames", "blank_frames", "blank_ratio", "params", "model"):
+    for key in ("num_utts", "frames", "blank_frames", "blank_ratio", "params", "model", "made_by"):
         assert merged[key] == one[key], key
     assert abs(merged["audio_seconds"] - one["audio_seconds"]) < 1e-9 and merged["num_shards"] == 2
     assert merged["data_dir"] == str(data_dir) and merged["decode_seconds"] > 0
@@ -49,11 +55,14 @@ def test_hypotheses_are_merged_line_for_line(tmp_path):
     info = {"decoder": "greedy", "model": str(tmp_path / "model.pth"), "num_utts": 1, "audio_seconds": 1.0,
             "decode_seconds": 0.5, "read_seconds": 0.1}
     for shard, lines in ((1, ["a YES NO "]), (2, ["b", "c NO"])):
-        out = tmp_path / "out" / "split2" / str(shard)
+        out, shard_data = tmp_path / "out" / "split2" / str(shard), data / "split2" / str(shard)
         out.mkdir(parents=True)
+        shard_data.mkdir(parents=True)
+        (shard_data / "wav.scp").write_text("".join(f"{line.split()[0]} /{line.split()[0]}.wav\n" for line in lines))
         for name in ("text", "token", "token_int"):
             (out / name).write_text("".join(f"{line}\n" for line in lines))
-        (out / "decode_info.json").write_text(json.dumps(dict(info, data_dir=str(data / "split2" / str(shard)))))
+        record = made_by("0" * 64, shard_data, {"decoder": "greedy"})
+        (out / "decode_info.json").write_text(json.dumps(dict(info, data_dir=str(shard_data), made_by=record)))
     assert merge(["--num_shards", "2", "--data_dir", str(data), "--output_dir", str(tmp_path / "out")]) == 0
     assert (tmp_path / "out" / "text").read_text() == "a YES NO \nb\nc NO\n"
     merged = json.loads((tmp_path / "out" / "decode_info.json").read_text())

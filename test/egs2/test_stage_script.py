@@ -1,4 +1,5 @@
 """The stage script on the yesno recipe: resume after a kill, one seed alone, and bad input that stops the run."""
+import json
 import os
 import re
 import shutil
@@ -165,3 +166,34 @@ def test_skd_and_the_layer_pruned_baseline_start_from_the_teacher(trained_yesno_
     assert other.returncode != 0
     assert ("conf/train_student_skd.yaml cannot start from the weights of exp/teacher: its architecture differs from "
             "exp/teacher/config.yaml in encoder_conf") in other.stdout
+
+
+@pytest.mark.xdist_group("trained_yesno")  # on the worker that trained it
+def test_a_decoding_is_kept_only_while_its_weights_data_and_search_are_the_same(trained_yesno_copy):
+    """Stage 8 again keeps the teacher's decodings (in one job or in shards); another search decodes again, though
+    its folder (decode_<decoder>) is the same, and so does other data."""
+    sandbox, env = trained_yesno_copy
+    decoded = sandbox / "exp" / "teacher" / "decode_greedy" / "test"
+
+    def stage_8(*options):
+        return run_recipe(sandbox, "--stage", "8", "--stop_stage", "8", *options, env=env).stdout
+
+    assert "kept exp/teacher/decode_greedy/test: decoded already" in stage_8()
+    text = (decoded / "text").read_bytes()
+    out = stage_8("--inference_nj", "2")  # shards: decoded the first time, kept the second
+    assert "decoded exp/teacher/decode_greedy/test" in out and (decoded / "text").read_bytes() == text
+    stage_8("--inference_nj", "2")
+    assert "skip" in (sandbox / "exp" / "teacher" / "decode_greedy" / "log" / "decode.1.log").read_text()
+
+    beam = ("--decoder", "beam", "--decode_args")
+    assert "decoded exp/teacher/decode_beam/test" in stage_8(*beam, "--beam_size 2")
+    assert "kept exp/teacher/decode_beam/test" in stage_8(*beam, "--beam_size 2")
+    assert "decoded exp/teacher/decode_beam/test" in stage_8(*beam, "--beam_size 3")
+    assert json.loads((sandbox / "exp" / "teacher" / "decode_beam" / "test" / "decode_info.json").read_text())[
+        "beam_size"] == 3
+
+    test_set = sandbox / "dump" / "raw" / "test"
+    for name in ("wav.scp", "text", "utt2spk"):  # one recording fewer
+        (test_set / name).write_text("".join((test_set / name).read_text().splitlines(True)[:-1]))
+    assert "decoded exp/teacher/decode_greedy/test" in stage_8()
+    assert len((decoded / "text").read_text().splitlines()) == len((test_set / "wav.scp").read_text().splitlines())

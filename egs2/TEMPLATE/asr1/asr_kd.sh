@@ -397,19 +397,15 @@ export_system() {
 decode_system() {
     local name=$1 dir=$expdir/$1 set out model jobs
     model=$(model_args "$name")
-    local data_dirs=() out_dirs=()
+    local data_dirs=() out_dirs=() before=() i
     for set in $test_sets; do
         out=$dir/decode_$decoder/$set
-        if [[ $model == --model_dir* ]] && [ -e "$out/decode_info.json" ] && [ "$out/decode_info.json" -nt "$dir/export/model.pth" ]; then
-            log "skip decoding $out: done"
-            continue
-        fi
-        data_dirs+=("$data_feats/$set") out_dirs+=("$out")
+        data_dirs+=("$data_feats/$set") out_dirs+=("$out") before+=("$(cksum < "$out/decode_info.json" 2> /dev/null || true)")
     done
-    [ ${#data_dirs[@]} -gt 0 ] || return 0
     mkdir -p "$dir/decode_$decoder"
     local decode_log=$dir/decode_$decoder/decode.log
-    local options=(--decoder "$decoder" --ngpu "$((ngpu > 0 ? 1 : 0))")
+    # a set (or shard) already decoded by these weights, from this wav.scp, with this search is kept (decode_info.json)
+    local options=(--decoder "$decoder" --ngpu "$((ngpu > 0 ? 1 : 0))" --skip_decoded)
     jobs=$(inference_jobs "${data_dirs[@]}")
     if [ "$jobs" -eq 1 ]; then
         # shellcheck disable=SC2086
@@ -420,7 +416,6 @@ decode_system() {
         local logs=$dir/decode_$decoder/log/decode.JOB.log
         $python -m ctc_kd.data.split --num_shards "$jobs" "${data_dirs[@]}" >> "$decode_log" 2>&1 \
             || die "splitting ${data_dirs[*]} into $jobs failed: see $decode_log"
-        rm -rf "${out_dirs[@]/%//split$jobs}"  # the shards of an older decoding
         # shellcheck disable=SC2086
         run_jobs "$inference_cmd" "$jobs" "$logs" $python -m ctc_kd.bin.decode --model_dir "$dir/export" \
             --data_dir "${data_dirs[@]/%//split$jobs/JOB}" --output_dir "${out_dirs[@]/%//split$jobs/JOB}" "${options[@]}" \
@@ -428,8 +423,13 @@ decode_system() {
         $python -m ctc_kd.bin.merge_decodings --num_shards "$jobs" --data_dir "${data_dirs[@]}" --output_dir "${out_dirs[@]}" \
             --shard_log "$logs" >> "$decode_log" 2>&1 || { tail -n 5 "$decode_log"; die "merging the decodings of $dir failed: see $decode_log"; }
     fi
-    for out in "${out_dirs[@]}"; do
-        log "decoded $out: $(grep -o '"rtf": [0-9.e-]*' "$out/decode_info.json" || true)"
+    for i in "${!out_dirs[@]}"; do
+        out=${out_dirs[$i]}
+        if [ "$(cksum < "$out/decode_info.json")" = "${before[$i]}" ]; then  # a new decoding has new timings
+            log "kept $out: decoded already by these weights, from this wav.scp, with this search"
+        else
+            log "decoded $out: $(grep -o '"rtf": [0-9.e-]*' "$out/decode_info.json" || true)"
+        fi
     done
 }
 
