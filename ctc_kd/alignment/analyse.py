@@ -10,10 +10,12 @@ from typing import List, Optional
 import torch
 
 from ctc_kd.alignment.compare import compare, pick_plot_utt
+from ctc_kd.alignment.identity import analysed_by, export_digest, made_by
 from ctc_kd.alignment.pair import check_pair, load_model
 from ctc_kd.complete_files import write_text
 from ctc_kd.data.datadir import read_kv
 from ctc_kd.experiment.layout import ALIGNMENT, ALIGNMENT_LOG, OFFSETS_PNG, POSTERIORS_PNG
+from ctc_kd.experiment.output_record import MADE_BY
 from ctc_kd.inference.audio import audio_lengths, model_sample_rate
 from ctc_kd.inference.device import inference_device
 
@@ -41,10 +43,12 @@ def analyse(args: argparse.Namespace) -> dict:
     return analyse_students(args, [args.student_dir], [args.out_dir])[0]
 
 
-def analyse_students(args: argparse.Namespace, student_dirs: List[str], out_dirs: List[str]) -> List[dict]:
+def analyse_students(args: argparse.Namespace, student_dirs: List[str], out_dirs: List[str],
+                     skip_analysed: bool = False) -> List[dict]:
     """Each student against the teacher, in one process: ESPnet and the teacher load once for all of them.
 
-    Each student's log lines (an error included) also go to its own OUT_DIR/alignment.log.
+    Each student's log lines (an error included) also go to its own OUT_DIR/alignment.log. With skip_analysed, a
+    student whose alignment.json records these weights, this wav.scp and these options is kept as it is.
     """
     for name in ("batch_size", "log_every", "hist_clip"):
         if getattr(args, name) < 1:
@@ -54,25 +58,36 @@ def analyse_students(args: argparse.Namespace, student_dirs: List[str], out_dirs
     if len(student_dirs) != len(out_dirs):
         raise ValueError(f"{len(student_dirs)} --student_dir but {len(out_dirs)} --out_dir: give one out_dir per "
                          "student, in the same order")
+    teacher_weights = export_digest(args.teacher_dir)
+    records = [made_by(teacher_weights, export_digest(student), args.data_dir, args) for student in student_dirs]
+    infos = [None] * len(student_dirs)
+    if skip_analysed:
+        for number, (out_dir, record) in enumerate(zip(out_dirs, records)):
+            if analysed_by(out_dir) == record:
+                log.info(f"skip {out_dir}: analysed already with these weights, this wav.scp and these options")
+                infos[number] = json.loads((Path(out_dir) / ALIGNMENT).read_text(encoding="utf-8"))
+    todo = [number for number, info in enumerate(infos) if info is None]
+    if not todo:
+        return infos
     device = inference_device(args.ngpu, args.num_threads)
     from ctc_kd.espnet_import import import_espnet_quietly
 
     import_espnet_quietly()
-    infos = []
     with tempfile.TemporaryDirectory(prefix="ctc_kd_alignment.") as tmp:
         teacher = load_model(args.teacher_dir, Path(tmp) / "teacher", device)
         data_dir = Path(args.data_dir)
         wav_scp, lengths, sample_rate = audio_lengths(data_dir, model_sample_rate(teacher.config))
         plot_utt = pick_plot_utt(lengths, args.plot_utt, data_dir / "wav.scp")
         text = read_kv(data_dir / "text").get(plot_utt) if (data_dir / "text").is_file() else None
-        for number, (student_dir, out_dir) in enumerate(zip(student_dirs, out_dirs)):
+        for number in todo:
+            student_dir, out_dir = student_dirs[number], out_dirs[number]
             with _own_log(Path(out_dir)):
                 student = load_model(student_dir, Path(tmp) / f"student{number}", device)
                 check_pair(teacher, student)
                 totals, plot, seconds = compare(teacher, student, wav_scp, lengths, args, plot_utt)
-                infos.append(_write(args, teacher, student_dir, Path(out_dir), totals.summary(), plot, plot_utt, text,
-                                    {"audio_seconds": sum(lengths.values()) / sample_rate, "seconds": seconds,
-                                     "device": device}))
+                infos[number] = _write(args, teacher, student_dir, Path(out_dir), totals.summary(), plot, plot_utt,
+                                       text, {"audio_seconds": sum(lengths.values()) / sample_rate,
+                                              "seconds": seconds, "device": device, MADE_BY: records[number]})
     return infos
 
 
@@ -110,6 +125,7 @@ def _write(args, teacher, student_dir: str, out: Path, summary: dict, plot, plot
         "definitions": DEFINITIONS,
         "batch_size": args.batch_size, "device": run["device"], "threads": torch.get_num_threads(),
         "seconds": run["seconds"],
+        MADE_BY: run[MADE_BY],
     }
     write_text(out / ALIGNMENT, json.dumps(info, indent=2) + "\n")
     log.info(f"wrote {out}/{ALIGNMENT}, {POSTERIORS_PNG} ({plot_utt}), {OFFSETS_PNG}")

@@ -6,34 +6,41 @@ import logging
 import os
 import tempfile
 from pathlib import Path
-from typing import List
+from typing import List, Tuple
 
 from ctc_kd import shards
 from ctc_kd.alignment.analyse import analyse
 from ctc_kd.alignment.compare import pick_plot_utt
+from ctc_kd.alignment.identity import export_digest, made_by
 from ctc_kd.analysis.spike_timing import AlignmentTotals
 from ctc_kd.complete_files import write_text, written_whole
 from ctc_kd.data.datadir import DataDir, restrict
 from ctc_kd.experiment.layout import ALIGNMENT, OFFSETS_PNG, POSTERIORS_PNG
+from ctc_kd.experiment.output_record import MADE_BY
 from ctc_kd.inference.audio import audio_lengths
 
 log = logging.getLogger(__name__)
 
 
-def check_shard(info: dict, path: Path, args: argparse.Namespace, shard: int) -> None:
-    """A shard analysed its own split of the data dir with these models and --max_offset, after both were exported."""
-    wanted = {"data_dir": shards.shard_dir(args.data_dir, shard, args.num_shards), "teacher": Path(args.teacher_dir),
-              "student": Path(args.student_dir)}
-    for key, value in wanted.items():
-        if Path(info[key]).resolve() != value.resolve():
-            raise shards.ShardError(f"{path} has {key} {info[key]}, not {value}: analyse shard {shard} again")
-    if info["max_offset"] != args.max_offset:
-        raise shards.ShardError(f"{path} was analysed with --max_offset {info['max_offset']}, not {args.max_offset}:"
-                                f" analyse shard {shard} again")
-    for model in (args.teacher_dir, args.student_dir):
-        weights = Path(model) / "model.pth"
-        if weights.is_file() and path.stat().st_mtime < weights.stat().st_mtime:
-            raise shards.ShardError(f"{path} is older than the model {weights}: analyse shard {shard} again")
+def check_shard(info: dict, path: Path, args: argparse.Namespace, shard: int, weights: Tuple[str, str]) -> None:
+    """A shard analysed its own split of the data dir, as it is now, with these exports' weights (teacher, student)
+    and this --max_offset."""
+    wanted_dir = shards.shard_dir(args.data_dir, shard, args.num_shards)
+    if Path(info["data_dir"]).resolve() != wanted_dir.resolve():
+        raise shards.ShardError(f"{path} has data_dir {info['data_dir']}, not {wanted_dir}: analyse shard {shard} "
+                                "again")
+    record, wanted = info.get(MADE_BY), made_by(*weights, wanted_dir, args)
+    if record is None:
+        raise shards.ShardError(f"{path} does not record what made it (made_by: an analysis by an older ctc_kd): "
+                                f"analyse shard {shard} again")
+    # the plots are drawn here again, over the whole set: of the options only --max_offset changes a shard's numbers
+    differ = [key for key in ("teacher", "student", "wav_scp") if record.get(key) != wanted[key]]
+    if (record.get("options") or {}).get("max_offset") != args.max_offset:
+        differ.append("--max_offset")
+    if differ:
+        raise shards.ShardError(f"{path} was made with another {', '.join(differ)} than now (teacher "
+                                f"{args.teacher_dir}, student {args.student_dir}, wav_scp {wanted_dir / 'wav.scp'}, "
+                                f"--max_offset {args.max_offset}): analyse shard {shard} again")
 
 
 def plot_of_whole_set(args: argparse.Namespace, infos: List[dict], paths: List[Path]) -> str:
@@ -64,9 +71,10 @@ def merge(args: argparse.Namespace) -> dict:
     out = Path(args.out_dir)
     paths = shards.finished(out, args.num_shards, ALIGNMENT, args.shard_log)
     infos, totals = [], AlignmentTotals()
+    weights = export_digest(args.teacher_dir), export_digest(args.student_dir)
     for shard, path in enumerate(paths, start=1):
         info = json.loads(path.read_text(encoding="utf-8"))
-        check_shard(info, path, args, shard)
+        check_shard(info, path, args, shard, weights)
         infos.append(info)
         totals.merge(AlignmentTotals.from_summary(info))
     summary = totals.summary()
@@ -75,7 +83,8 @@ def merge(args: argparse.Namespace) -> dict:
         plot_histogram(partial, summary, args.hist_clip, heading=f"{args.student_dir} vs {args.teacher_dir}")
     info = {**infos[0], "data_dir": str(args.data_dir), **summary, "plot_utt": plot_utt,
             "audio_seconds": sum(part["audio_seconds"] for part in infos),
-            "seconds": sum(part["seconds"] for part in infos), "num_shards": args.num_shards}
+            "seconds": sum(part["seconds"] for part in infos), "num_shards": args.num_shards,
+            MADE_BY: made_by(*weights, args.data_dir, args)}
     write_text(out / ALIGNMENT, json.dumps(info, indent=2) + "\n")
     shares = ", ".join(f"{name} {'n/a' if summary[key] is None else f'{summary[key] * 100:.2f}%'}"
                        for name, key in (("exact", "exact_share"), ("missed", "miss_rate")))

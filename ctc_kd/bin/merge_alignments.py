@@ -4,7 +4,8 @@ exact counts and offset histograms added up), offsets.png of them, and posterior
 Shard K analysed DATA_DIR/split<N>/<K> (ctc_kd.data.split) into OUT_DIR/split<N>/<K> with ctc_kd.bin.alignment, one
 job each (asr_kd.sh's --inference_nj). The plotted utterance is chosen over the whole set, as one job chooses it
 (--plot_utt, or the median-length one); when its shard plotted another, both models run on it here, alone. Give the
-options the shards were given (the merge checks the models, data and --max_offset), and --num_shards.
+options the shards were given (the merge checks each shard's made_by: both exports' weights, its split of the
+data, the options), and --num_shards.
 
     python -m ctc_kd.bin.merge_alignments --num_shards 4 --teacher_dir exp/teacher/export \\
         --student_dir exp/x/export --data_dir dump/raw/dev --out_dir exp/x/alignment/dev

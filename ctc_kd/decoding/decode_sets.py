@@ -8,14 +8,16 @@ from typing import List
 
 import yaml
 
-from ctc_kd.decoding.identity import MADE_BY, made_by, recorded, weights_digest
+from ctc_kd.decoding.identity import decoded_by, made_by
 from ctc_kd.decoding.outputs import check_writable, write_info
 from ctc_kd.decoding.searches import beam_decoder, decode_beam, decode_greedy, greedy_decoder
 from ctc_kd.experiment.layout import DECODE_INFO
+from ctc_kd.experiment.output_record import MADE_BY
 from ctc_kd.inference.audio import audio_lengths, model_sample_rate
 from ctc_kd.inference.device import inference_device
 from ctc_kd.inference.plain_model import plain_model_files
 from ctc_kd.models.param_count import count_parameters
+from ctc_kd.models.weights_digest import weights_digest
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +51,7 @@ def decode(args: argparse.Namespace) -> List[dict]:
         infos, decoder = [], None
         for data_dir, output_dir in zip(args.data_dir, args.output_dir):
             record = made_by(weights, data_dir, settings)
-            if args.skip_decoded and recorded(output_dir) == record:
+            if args.skip_decoded and decoded_by(output_dir) == record:
                 log.info(f"skip {output_dir}: decoded already by these weights, from this wav.scp, with this search")
                 infos.append(json.loads((Path(output_dir) / DECODE_INFO).read_text(encoding="utf-8")))
                 continue

@@ -9,8 +9,8 @@ from ctc_kd import shards
 from ctc_kd.cache.meta import file_sha256
 from ctc_kd.complete_files import write_text
 from ctc_kd.data.datadir import read_kv, write_lines
-from ctc_kd.decoding.identity import MADE_BY
 from ctc_kd.experiment.layout import DECODE_INFO
+from ctc_kd.experiment.output_record import MADE_BY
 
 log = logging.getLogger(__name__)
 HYPOTHESES = ("text", "token", "token_int")

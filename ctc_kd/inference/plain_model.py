@@ -17,12 +17,17 @@ def plain_model_files(tmp: Path, model_dir: Optional[str] = None, config: Option
 
         out = Path(export_dir) if export_dir else tmp / "export"
         return export_plain(config, model_file, out, submodel=submodel)
-    model_dir = Path(model_dir)
-    config_path, model_path = model_dir / CONFIG, model_dir / EXPORTED_MODEL
+    config_path, model_path = export_files(model_dir)
+    return relocate_side_files(config_path, tmp), model_path
+
+
+def export_files(model_dir) -> Tuple[Path, Path]:
+    """(config.yaml, model.pth) of an export, or an error naming the missing one and how exports are made."""
+    config_path, model_path = Path(model_dir) / CONFIG, Path(model_dir) / EXPORTED_MODEL
     for path in (config_path, model_path):
         if not path.is_file():
             raise FileNotFoundError(f"{path} does not exist: --model_dir must be an export (ctc_kd.bin.export_student)")
-    return relocate_side_files(config_path, tmp), model_path
+    return config_path, model_path
 
 
 def relocate_side_files(config_path: Path, tmp: Path) -> Path:

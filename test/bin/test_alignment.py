@@ -150,3 +150,28 @@ def test_students_and_out_dirs_must_pair(setup, caplog):
     assert main(["--teacher_dir", str(teacher), "--student_dir", str(student), str(teacher), "--data_dir", str(data),
                  "--out_dir", str(tmp / "unpaired")]) == 1
     assert "2 --student_dir but 1 --out_dir" in caplog.text and not (tmp / "unpaired").exists()
+
+
+def test_an_analysis_is_kept_only_for_the_same_weights_data_and_options(setup, caplog):
+    tmp, data, teacher, student = setup
+    out = tmp / "kept"
+
+    def analysed(*options, model=student):
+        """Whether this run analysed the student again (rather than keeping alignment.json)."""
+        before = (out / "alignment.json").read_bytes() if out.exists() else None
+        caplog.clear()
+        with caplog.at_level(logging.INFO):
+            assert run(teacher, model, data, out, "--skip_analysed", *options) == 0
+        kept = f"skip {out}: analysed already" in caplog.text
+        assert kept == ((out / "alignment.json").read_bytes() == before)
+        return not kept
+
+    assert analysed()
+    record = json.loads((out / "alignment.json").read_text())["made_by"]
+    assert record["options"] == {"max_offset": None, "plot_utt": None, "hist_clip": 10}
+    assert not analysed() and not analysed("--batch_size", "1")  # batching changes no number
+    assert analysed("--max_offset", "3") and not analysed("--max_offset", "3")
+    assert analysed("--max_offset", "3", "--hist_clip", "4")  # another histogram
+    assert analysed("--max_offset", "3", "--hist_clip", "4", model=teacher)  # another student
+    (out / "offsets.png").unlink()  # unfinished
+    assert analysed("--max_offset", "3", "--hist_clip", "4", model=teacher)

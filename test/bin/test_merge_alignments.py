@@ -1,5 +1,6 @@
 """An alignment analysis run in shards (ctc_kd.data.split, one ctc_kd.bin.alignment per shard) and merged gives the
-one-job analysis: its numbers, its plot utterance and both plots; a missing or foreign shard is refused by name."""
+one-job analysis: its numbers, its plot utterance and both plots; a missing shard, or one of other weights, data or
+--max_offset, is refused by name."""
 import json
 import logging
 
@@ -37,4 +38,12 @@ def test_two_shards_merge_into_the_one_job_analysis(setup, caplog):  # noqa: F81
     assert merge(options[:-2] + ["--num_shards", "3"]) == 1
     assert "3 of 3 shards did not finish: shard 1 (no " in caplog.text
     assert merge([options[0], str(student), *options[2:]]) == 1  # the shards compared another teacher
-    assert f"has teacher {teacher}, not {student}: analyse shard 1 again" in caplog.text
+    assert f"split2/1/alignment.json was made with another teacher than now (teacher {student}," in caplog.text
+    assert merge(options + ["--max_offset", "2"]) == 1
+    assert "was made with another --max_offset than now" in caplog.text
+    shard_scp = data / "split2" / "2" / "wav.scp"
+    kept = shard_scp.read_text()
+    shard_scp.write_text(kept.splitlines(True)[0])  # the shard's data changed after it was analysed
+    assert merge(options) == 1 and "split2/2/alignment.json was made with another wav_scp than now" in caplog.text
+    shard_scp.write_text(kept)
+    assert merge(options) == 0

@@ -1,37 +1,27 @@
-"""ctc_kd.decoding.identity: the weights' digest is of the values, not of the file; a record is read only when whole."""
+"""ctc_kd.decoding.identity: what a decoding records as made_by, and reading it back from a finished decoding."""
 import json
 
-import torch
-
-from ctc_kd.decoding.identity import made_by, recorded, weights_digest
-
-
-def test_the_digest_follows_the_weights_not_the_file(tmp_path):
-    state = {"a.weight": torch.arange(6, dtype=torch.float32).reshape(2, 3), "b.bias": torch.zeros(3)}
-    torch.save(state, tmp_path / "one.pth")
-    torch.save(dict(reversed(list(state.items()))), tmp_path / "two.pth")  # other order, other bytes
-    assert (tmp_path / "one.pth").read_bytes() != (tmp_path / "two.pth").read_bytes()
-    assert weights_digest(tmp_path / "one.pth") == weights_digest(tmp_path / "two.pth")
-    for changed in ({"a.weight": state["a.weight"] + 1e-6}, {"a.weight": state["a.weight"].reshape(3, 2)},
-                    {"a.weight": state["a.weight"].double()}, {"c": torch.zeros(3)}):
-        torch.save(dict(state, **changed), tmp_path / "other.pth")
-        assert weights_digest(tmp_path / "other.pth") != weights_digest(tmp_path / "one.pth"), changed
+from ctc_kd.cache.meta import file_sha256
+from ctc_kd.decoding.identity import decoded_by, made_by
 
 
-def test_the_record_is_read_from_a_finished_decoding_only(tmp_path):
+def test_the_record_holds_what_changes_the_hypotheses(tmp_path):
     data = tmp_path / "data"
     data.mkdir()
     (data / "wav.scp").write_text("a /a.wav\n")
-    record = made_by("0" * 64, data, {"decoder": "greedy", "beam_size": None, "batch_size": 16})
-    assert set(record) == {"weights", "wav_scp", "search"} and "batch_size" not in record["search"]
-    out = tmp_path / "out"
-    out.mkdir()
-    assert recorded(out) is None
-    (out / "decode_info.json").write_text(json.dumps({"decoder": "greedy", "made_by": record}))
-    assert recorded(out) is None  # no hypotheses: unfinished
-    (out / "text").write_text("a YES\n")
-    assert recorded(out) == record
-    (out / "decode_info.json").write_text('{"decoder": "gre')  # cut short
-    assert recorded(out) is None
-    (out / "decode_info.json").write_text(json.dumps({"decoder": "greedy"}))  # before decodings recorded it
-    assert recorded(out) is None
+    greedy = made_by("0" * 64, data, {"decoder": "greedy", "beam_size": None, "batch_size": 16, "batch_bins": 0})
+    assert greedy == {"weights": "0" * 64, "wav_scp": file_sha256(data / "wav.scp"),
+                      "search": {"decoder": "greedy", "beam_size": None, "ctc_weight": None, "penalty": None,
+                                 "maxlenratio": None}}
+    rebatched = made_by("0" * 64, data, {"decoder": "greedy", "beam_size": None, "batch_size": 1, "batch_bins": 9})
+    assert rebatched == greedy  # greedy decoding is padding-invariant: batching changes no hypothesis
+    beam = {"decoder": "beam", "beam_size": 10, "ctc_weight": 1.0, "penalty": 0.0, "maxlenratio": 0.0}
+    assert made_by("0" * 64, data, beam) != made_by("0" * 64, data, dict(beam, penalty=0.5))
+
+
+def test_a_decoding_without_hypotheses_is_unfinished(tmp_path):
+    record = {"weights": "0" * 64}
+    (tmp_path / "decode_info.json").write_text(json.dumps({"made_by": record}))
+    assert decoded_by(tmp_path) is None
+    (tmp_path / "text").write_text("a YES\n")
+    assert decoded_by(tmp_path) == record

@@ -720,43 +720,39 @@ if want 12; then
     wait_jobs
 fi
 
-# Whether a student's spike timing is still to be analysed: not when alignment.json is newer than both exports.
-needs_alignment() {
-    local out=$expdir/$1/alignment/$align_set
-    if [ -e "$out/alignment.json" ] && [ "$out/alignment.json" -nt "$expdir/$1/export/model.pth" ] \
-        && [ "$out/alignment.json" -nt "$teacher_export/model.pth" ]; then
-        log "skip $out: analysed already (newer than both exports)"
-        return 1
-    fi
-}
+# "kept" when alignment.json ($1/alignment.json) has the checksum $2 it had before the analysis ran, else "analysed".
+kept_or_analysed() { [ "$(cksum < "$1/alignment.json" 2> /dev/null)" = "$2" ] && echo kept || echo analysed; }
 
 # Spike timing of several students against the teacher's export in one process (ESPnet and the teacher load once),
 # each written to its alignment/<set>/ with its own alignment.log; the process's log is $1.
 align_systems() {
-    local group_log=$1 name out students=() outs=(); shift
+    local group_log=$1 name out students=() outs=() before=() i; shift
     for name in "$@"; do
-        students+=("$expdir/$name/export") outs+=("$expdir/$name/alignment/$align_set")
+        out=$expdir/$name/alignment/$align_set
+        students+=("$expdir/$name/export") outs+=("$out") before+=("$(cksum < "$out/alignment.json" 2> /dev/null || true)")
     done
     mkdir -p "${outs[@]}" "$(dirname "$group_log")"
+    # a student already analysed with these weights, this wav.scp and these options is kept (alignment.json)
     # shellcheck disable=SC2086  # $python is a command (with options), the user's options are words
     run_jobs "$inference_cmd" 1 "$group_log" $python -m ctc_kd.bin.alignment --teacher_dir "$teacher_export" \
-        --student_dir "${students[@]}" --out_dir "${outs[@]}" --data_dir "$data_feats/$align_set" \
+        --student_dir "${students[@]}" --out_dir "${outs[@]}" --data_dir "$data_feats/$align_set" --skip_analysed \
         --ngpu "$((ngpu > 0 ? 1 : 0))" $align_args || die "alignment analysis of $* failed: see $group_log"
-    for out in "${outs[@]}"; do
-        log "analysed $out: $(grep -o '[0-9]* teacher spikes: .*' "$out/alignment.log" | tail -n 1)"
+    for i in "${!outs[@]}"; do
+        out=${outs[$i]}
+        log "$(kept_or_analysed "$out" "${before[$i]}") $out: $(grep -o '[0-9]* teacher spikes: .*' "$out/alignment.log" | tail -n 1)"
     done
 }
 
 # Spike timing of one student in --inference_nj jobs, each analysing its shard of the set, merged.
 align_system_in_shards() {
-    local name=$1 dir=$expdir/$1 out=$expdir/$1/alignment/$align_set jobs
+    local name=$1 dir=$expdir/$1 out=$expdir/$1/alignment/$align_set jobs before
     jobs=$(inference_jobs "$data_feats/$align_set")
     mkdir -p "$out"
+    before=$(cksum < "$out/alignment.json" 2> /dev/null || true)
     $python -m ctc_kd.data.split --num_shards "$jobs" "$data_feats/$align_set" >> "$out/alignment.log" 2>&1 \
         || die "splitting $data_feats/$align_set into $jobs failed: see $out/alignment.log"
-    rm -rf "$out/split$jobs"  # the shards of an older analysis
     # shellcheck disable=SC2086  # $python is a command (with options), the user's options are words
-    run_jobs "$inference_cmd" "$jobs" "$out/log/alignment.JOB.log" $python -m ctc_kd.bin.alignment \
+    run_jobs "$inference_cmd" "$jobs" "$out/log/alignment.JOB.log" $python -m ctc_kd.bin.alignment --skip_analysed \
         --teacher_dir "$teacher_export" --student_dir "$dir/export" --ngpu "$((ngpu > 0 ? 1 : 0))" $align_args \
         --data_dir "$data_feats/$align_set/split$jobs/JOB" --out_dir "$out/split$jobs/JOB" \
         || die "alignment analysis of $dir failed: see $out/log/alignment.*.log"
@@ -764,7 +760,7 @@ align_system_in_shards() {
     $python -m ctc_kd.bin.merge_alignments --teacher_dir "$teacher_export" --student_dir "$dir/export" $align_args \
         --data_dir "$data_feats/$align_set" --out_dir "$out" --num_shards "$jobs" --shard_log "$out/log/alignment.JOB.log" \
         >> "$out/alignment.log" 2>&1 || { tail -n 20 "$out/alignment.log"; die "merging the analyses of $dir failed: see $out/alignment.log"; }
-    log "analysed $out: $(grep -o '[0-9]* teacher spikes: .*' "$out/alignment.log" | tail -n 1)"
+    log "$(kept_or_analysed "$out" "$before") $out: $(grep -o '[0-9]* teacher spikes: .*' "$out/alignment.log" | tail -n 1)"
 }
 
 # ---- stage 13: alignment analysis ------------------------------------------------------------------------------
@@ -787,17 +783,14 @@ or give --align_set one of: $valid_set $test_sets"
         start_job "$nj" export_system "$name"
     done < <(student_plan)
     wait_jobs
-    todo=()
-    for name in "${trained[@]}"; do
-        needs_alignment "$name" && todo+=("$name")
-    done
+    # every trained student goes to the analysis, which keeps what it made already with the same inputs
     if [ "$(inference_jobs "$data_feats/$align_set")" -gt 1 ]; then
-        for name in "${todo[@]}"; do start_job "$nj" align_system_in_shards "$name"; done
+        for name in "${trained[@]}"; do start_job "$nj" align_system_in_shards "$name"; done
     else  # the students split into up to $nj groups, one process each
-        groups=$(( ${#todo[@]} < nj ? ${#todo[@]} : nj ))
+        groups=$(( ${#trained[@]} < nj ? ${#trained[@]} : nj ))
         for ((group = 0; group < groups; group++)); do
             members=()
-            for ((i = group; i < ${#todo[@]}; i += groups)); do members+=("${todo[i]}"); done
+            for ((i = group; i < ${#trained[@]}; i += groups)); do members+=("${trained[i]}"); done
             start_job "$nj" align_systems "$expdir/log/alignment.$align_set.$((group + 1)).log" "${members[@]}"
         done
     fi
