@@ -8,13 +8,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from ctc_kd.experiment.layout import CONFIG, DECODE_INFO, TRAIN_LOG, decode_dir, seed_of
+from ctc_kd.experiment.layout import CONFIG, DECODE_INFO, TRAIN_LOG, decode_dir, score_file, seed_of
 from ctc_kd.models.kd_terms import CONF_KEY, config_terms
 from ctc_kd.results.exp_reader import METRICS, Run, read_decoding, read_run_config, read_training
 from ctc_kd.results.formatting import NA
 from ctc_kd.results.notes import Notes
 
 WEIGHT_TAG = "_w"  # exp/<system>_w<tag>: a sweep run; the tag only finds the folder, the weight comes from config.yaml
+UNIT_NAMES = {"cer": "characters", "wer": "words"}
 RULE = ("the lowest {set} {main} among the finished, scored runs; a tie goes to the lower {set} {other}, then to the "
         "KD weight closest to 1 (|w - 1|, the largest over a run's terms), then to the run folder's name")
 
@@ -84,6 +85,20 @@ def blank_ratio(r: Run, data_set: str, decoder: str) -> Tuple[Optional[float], O
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None, f"`{path}` has no number 'blank_ratio' (decoded before it was recorded: decode again)"
     return float(value), None
+
+
+def deletions_insertions(r: Run, metric: str, data_set: str,
+                         decoder: str) -> Tuple[Optional[Tuple[float, float]], Optional[str]]:
+    """(deletions, insertions) in % of the reference's units, from the main metric's score.json, or None and why:
+    they show where a KD term moves the blank share too far (deletions: too much blank; insertions: too little)."""
+    score = r.scores.get(data_set, {}).get(metric)
+    if score is None:
+        return None, r.missing.get(f"{metric}/{data_set}", "no score")
+    values = [score.get(key) for key in ("del", "ins")]
+    if any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in values):
+        path = score_file(decode_dir(r.dir, decoder, data_set), metric)
+        return None, f"`{path}` has no numbers 'del' and 'ins'"
+    return (float(values[0]), float(values[1])), None
 
 
 def status_of(r: Run, metric: str, data_set: str) -> str:
@@ -194,6 +209,9 @@ def run_cells(c: Candidate, args: argparse.Namespace, notes: Notes) -> List[str]
             cells.append(NA + notes.mark(unscored or [r.missing.get(f"{metric}/{args.set}", "no score")]))
     cells.append(f"{c.blank_ratio * 100:.1f}" if c.blank_ratio is not None
                  else NA + notes.mark(unscored or [c.blank_note]))
+    errors, errors_note = deletions_insertions(r, args.metric, args.set, args.decoder)
+    cells.append(f"{errors[0]:.1f} / {errors[1]:.1f}" if errors is not None
+                 else NA + notes.mark(unscored or [errors_note]))
     if r.train is None:
         cells.append(NA + notes.mark([r.missing.get("time", f"`{r.dir / TRAIN_LOG}` is missing")]))
     else:
@@ -207,13 +225,13 @@ def table_lines(sweeps: Dict[str, List[Candidate]], args: argparse.Namespace, no
     """The table: a row per run, the chosen one in bold."""
     other = other_metric(args.metric)
     head = ["System", "Run", "KD weight", f"{args.set} {args.metric.upper()} (%)", f"{args.set} {other.upper()} (%)",
-            f"{args.set} blank (%)", "Epochs", "Status", "Chosen"]
-    lines = ["| " + " | ".join(head) + " |", "|---|---|---|---:|---:|---:|---:|---|---|"]
+            f"{args.set} blank (%)", f"{args.set} {args.metric.upper()} del / ins (%)", "Epochs", "Status", "Chosen"]
+    lines = ["| " + " | ".join(head) + " |", "|---|---|---|---:|---:|---:|---:|---:|---|---|"]
     for system, candidates in sweeps.items():
         if not candidates:
             why = notes.mark([f"{system}: `{args.exp_dir}` has no {system}_seed{args.seed}, {system} or "
                               f"{system}_w<tag>[_seed{args.seed}] folder: not trained yet"])
-            lines.append(f"| {system} | {NA}{why} | {NA} | {NA} | {NA} | {NA} | {NA} | not trained | — |")
+            lines.append(f"| {system} | {NA}{why} | {NA} | {NA} | {NA} | {NA} | {NA} | {NA} | not trained | — |")
             continue
         chosen, reason = choose(candidates, args.metric, args.set), provisional_reason(candidates, args.weights)
         for i, c in enumerate(candidates):
@@ -238,19 +256,24 @@ def markdown(sweeps: Dict[str, List[Candidate]], args: argparse.Namespace, table
               f"planned weights ({', '.join(f'{w:g}' for w in args.weights) or 'none given'}) has no finished run, or "
               f"when it has one run only. KD weight: each run's `{CONF_KEY}.<term>.weight` in its `{CONFIG}` "
               f"(SKD: its frame term's, not the alpha schedule), one number when all its terms share it. Error rates "
-              f"of `decode_{args.decoder}/{args.set}/score_<metric>/score.json`, blank share of "
+              f"of `decode_{args.decoder}/{args.set}/score_<metric>/score.json` (del / ins: its deletions and "
+              f"insertions, in % of the reference's {UNIT_NAMES[args.metric]}), blank share of "
               f"`{DECODE_INFO}` (greedy best path), epochs completed in `{TRAIN_LOG}`; seed {args.seed}."]
     lines += notes.flush()
     lines += ["", f"Made by: `{table_command}`", ""]
     return "\n".join(lines)
 
 
-def run_dict(c: Candidate, data_set: str) -> dict:
-    """One run as the JSON keeps it: weights, error rates (%), blank share (0-1), epochs, status, what is missing."""
+def run_dict(c: Candidate, args: argparse.Namespace) -> dict:
+    """One run as the JSON keeps it: weights, error rates (%), the main metric's deletions and insertions (%), blank
+    share (0-1), epochs, status, what is missing."""
     missing = dict(c.run.missing)
     missing.update({key: note for key, note in (("weight", c.weight_note), ("blank_ratio", c.blank_note)) if note})
+    errors, _ = deletions_insertions(c.run, args.metric, args.set, args.decoder)
     return {"run": c.run.name, "weights": c.weights, "weight": weight_text(c.weights) if c.weights else None,
-            **{metric: c.run.err.get((metric, data_set)) for metric in METRICS}, "blank_ratio": c.blank_ratio,
+            **{metric: c.run.err.get((metric, args.set)) for metric in METRICS},
+            "deletions": errors[0] if errors else None, "insertions": errors[1] if errors else None,
+            "blank_ratio": c.blank_ratio,
             "epochs": c.run.train.epochs if c.run.train is not None else None, "status": c.status, "missing": missing}
 
 
@@ -262,5 +285,5 @@ def to_dict(sweeps: Dict[str, List[Candidate]], args: argparse.Namespace) -> dic
         out[system] = {"chosen": chosen.run.name if chosen is not None else None,
                        "provisional": chosen is None or reason is not None, "why_provisional": reason,
                        "set": args.set, "metric": args.metric, "decoder": args.decoder, "seed": args.seed,
-                       "runs": [run_dict(c, args.set) for c in candidates]}
+                       "runs": [run_dict(c, args) for c in candidates]}
     return out
