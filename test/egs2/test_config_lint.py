@@ -102,8 +102,11 @@ def test_kd_terms_use_the_registry_keys(config):
     kd_terms.parse_kd_terms(model_conf.get("kd_terms"), model=loaded.get("model", "espnet"))
 
 
+# round 1's Cathy student alone, trained again only for its weights (speechocean762's students start from its
+# encoder): it is in no comparison, and round 1 warped time
+NOT_IN_A_COMPARISON = {REPO / "egs2" / "cathy" / "asr1" / "conf" / "tuning" / "train_student_alone_4x64_char.yaml"}
 STUDENTS_WITH_SPECAUG = [p for p in TRAIN_CONFIGS if p.name.startswith("train_student")
-                         and (yaml.safe_load(p.read_text()) or {}).get("specaug")]
+                         and (yaml.safe_load(p.read_text()) or {}).get("specaug") and p not in NOT_IN_A_COMPARISON]
 
 
 @pytest.mark.parametrize("config", STUDENTS_WITH_SPECAUG, ids=config_id)
