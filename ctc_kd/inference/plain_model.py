@@ -4,6 +4,7 @@ from typing import Optional, Tuple
 
 import yaml
 
+from ctc_kd.experiment.config_file import resolve_side_files
 from ctc_kd.experiment.layout import CONFIG, EXPORTED_MODEL
 
 
@@ -34,16 +35,7 @@ def relocate_side_files(config_path: Path, tmp: Path) -> Path:
     """An export's stats/BPE paths may be relative to where it was made: point them at the copies beside it."""
     with config_path.open(encoding="utf-8") as f:
         config = yaml.safe_load(f)
-    changed = False
-    for holder, key in ((config.get("normalize_conf") or {}, "stats_file"), (config, "bpemodel")):
-        source = holder.get(key)
-        if source and not Path(source).is_file():
-            beside = config_path.parent / Path(source).name
-            if not beside.is_file():
-                raise FileNotFoundError(f"{config_path}: {key} {source} is neither found from {Path.cwd()} "
-                                        f"nor as {beside}")
-            holder[key], changed = str(beside.resolve()), True
-    if not changed:
+    if not resolve_side_files(config, config_path):
         return config_path
     fixed = tmp / "config.yaml"
     fixed.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")

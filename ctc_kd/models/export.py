@@ -9,6 +9,7 @@ import torch
 import yaml
 
 from ctc_kd.complete_files import written_whole
+from ctc_kd.experiment.config_file import SIDE_FILES, resolve_side_files
 from ctc_kd.experiment.layout import CONFIG, EXPORTED_MODEL
 from ctc_kd.models import MODELS
 from ctc_kd.teacher.loader import read_state_dict
@@ -56,12 +57,13 @@ def export_plain(config_file, model_file, out_dir, submodel: bool = True) -> Tup
     """Write out_dir/config.yaml and out_dir/model.pth of the plain model; returns their paths."""
     with open(config_file, encoding="utf-8") as f:
         config = yaml.safe_load(f)
+    resolve_side_files(config, config_file)  # a moved run's stats: the copy beside its config.yaml
     config, state = plain_model(config, read_state_dict(Path(model_file)), submodel=submodel)
     build_plain(config, state)  # fails here, not at the user's decoding, if the export is inconsistent
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    _copy_side_file(config, ("normalize_conf", "stats_file"), out_dir)
-    _copy_side_file(config, ("bpemodel",), out_dir)
+    for keys in SIDE_FILES:
+        _copy_side_file(config, keys, out_dir)
     config_path, model_path = out_dir / CONFIG, out_dir / EXPORTED_MODEL
     with written_whole(config_path) as tmp:
         tmp.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")

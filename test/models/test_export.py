@@ -4,6 +4,7 @@ import pytest
 import torch
 import yaml
 from conftest import build, kd_config, speech_batch, tiny_config
+from tiny_models import FRONTEND_CONF
 from test_kd_student import ALL_TERMS
 from test_self_kd_model import SKD_CONF
 
@@ -89,3 +90,28 @@ def test_export_refuses_an_unknown_model(tmp_path):
     torch.save({}, tmp_path / "m.pth")
     with pytest.raises(ValueError, match="cannot export a 'mystery' model"):
         export_plain(tmp_path / "config.yaml", tmp_path / "m.pth", tmp_path / "out")
+
+
+def test_a_moved_run_exports_with_the_stats_beside_its_config(tmp_path, monkeypatch):
+    """A run moved since training (round 1's into exp/round1) names stats that are gone from the recipe folder:
+    the copy beside its config.yaml is used, the same numbers; with none there either, both places are named."""
+    stats = tmp_path / "feats_stats.npz"
+    n_mels = FRONTEND_CONF["n_mels"]
+    np.savez(stats, count=np.array(10), sum=np.arange(n_mels, dtype=float), sum_square=np.full(n_mels, 1e4))
+    model, args = build(tiny_config(normalize="global_mvn", normalize_conf={"stats_file": str(stats)}), tmp_path)
+    config_path, model_path = save_training(model, args, tmp_path / "exp" / "round1" / "teacher")
+    recipe = tmp_path / "recipe"
+    recipe.mkdir()
+    monkeypatch.chdir(recipe)  # the config's stats path is not there
+    (config_path.parent / "feats_stats.npz").write_bytes(open(stats, "rb").read())
+    moved = yaml.safe_load(config_path.read_text())
+    moved["normalize_conf"]["stats_file"] = "exp/asr_stats_char/train/feats_stats.npz"
+    config_path.write_text(yaml.safe_dump(moved))
+    out_config, _ = export_plain(config_path, model_path, tmp_path / "export")
+    exported = yaml.safe_load(out_config.read_text())["normalize_conf"]["stats_file"]
+    assert exported == str(tmp_path / "export" / "feats_stats.npz")
+    assert np.load(exported)["sum"].tolist() == np.load(stats)["sum"].tolist()
+    (config_path.parent / "feats_stats.npz").unlink()
+    with pytest.raises(FileNotFoundError, match="normalize_conf.stats_file exp/asr_stats_char/train/feats_stats.npz "
+                                                "is neither found from .* nor as .*round1/teacher/feats_stats.npz"):
+        export_plain(config_path, model_path, tmp_path / "export2")
