@@ -36,7 +36,7 @@ chain="student_fpkd_stage2:student_fpkd_stage1 student_fpkd_stage3:student_fpkd_
     --student_configs "$(printf 'conf/train_%s.yaml ' $students $skd_group)" \
     --init_chain "$(echo $chain)" \
     --baseline_of "$(echo $group_baseline)" \
-    --seeds "1 2 3" \
+    --seeds "2 3 4" \
     --decoder greedy \
     --main_metric cer \
     --results_title "Cathy (1.1 h of one speaker, 200 word pieces): KD of a CTC conformer, 2 CPU cores" \
