@@ -7,7 +7,8 @@ k the --seed. Each run's KD weight is read from its config.yaml (model_conf.kd_t
 its greedy best path (decode_info.json), the epochs in train.log and its status (done / training / not decoded).
 The chosen run has the lowest main error rate among the finished, scored runs; ties go to the lower other error
 rate, then to the weight closest to 1, then to the folder name. Anything missing is n/a with a footnote naming the
-file; the tool stops only when --exp_dir does not exist or no system has any run.
+file; the tool stops only when --exp_dir does not exist or no system has any run. --plot also draws the error
+against the weight per system (log axis, the choice ringed), with --reference runs (teacher, student alone) as lines.
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from ctc_kd.cli import command_line, run
 from ctc_kd.complete_files import write_text
 from ctc_kd.experiment.layout import seed_of
 from ctc_kd.results.exp_reader import METRICS
-from ctc_kd.results.weight_sweep import RULE, markdown, read_sweeps, to_dict
+from ctc_kd.results.weight_sweep import RULE, markdown, read_sweeps, reference_error, sweep_points, to_dict
 
 PROGRAM = "python -m ctc_kd.bin.weight_sweep"
 
@@ -50,6 +51,11 @@ def get_parser() -> argparse.ArgumentParser:
     parser.add_argument("--decoder", default="greedy", help="reads exp/<run>/decode_<decoder>/ (default greedy)")
     parser.add_argument("--out", default=None, help="the Markdown file to write (default: print it)")
     parser.add_argument("--json", default=None, help="also write the numbers and choices to this JSON file")
+    parser.add_argument("--plot", default=None,
+                        help="also draw the sweep as a PNG: the main error rate against the KD weight, per system")
+    parser.add_argument("--reference", nargs="*", default=[],
+                        help="runs drawn as horizontal lines on the plot, relative to --exp_dir (e.g. "
+                             "student_alone_seed1 ../teacher)")
     return parser
 
 
@@ -64,6 +70,8 @@ def sweep_table(args: argparse.Namespace, table_command: str) -> int:
         raise ValueError(f"--systems takes base system names, not runs: {' '.join(seeded)}; drop the _seed<k> and "
                          "give the seed with --seed")
     sweeps = read_sweeps(exp_dir, args.systems, args.set, args.metric, args.seed, args.decoder)
+    references = {Path(name).name: reference_error(exp_dir, name, args.set, args.metric, args.decoder)
+                  for name in args.reference}  # read before anything is written: a bad one stops the whole command
     text = markdown(sweeps, args, table_command)
     if args.out is None:
         sys.stdout.write(text)
@@ -71,7 +79,19 @@ def sweep_table(args: argparse.Namespace, table_command: str) -> int:
         write_text(Path(args.out), text)
     if args.json is not None:
         write_text(Path(args.json), json.dumps(to_dict(sweeps, args), indent=1, ensure_ascii=False) + "\n")
+    if args.plot is not None:
+        draw(sweeps, args, references)
     return 0
+
+
+def draw(sweeps, args: argparse.Namespace, references: dict) -> None:
+    """The sweep's PNG, with the reference runs as lines."""
+    from ctc_kd.analysis import sweep_plot
+
+    points, chosen = sweep_points(sweeps, args.metric, args.set)
+    metric = f"{args.set} {args.metric.upper()}"
+    sweep_plot.plot_weight_sweep(points, chosen, references, Path(args.plot), f"{metric} (%)",
+                                 f"KD-weight sweep: {metric} by weight (seed {args.seed}; ringed: chosen)")
 
 
 def main(argv: Optional[List[str]] = None) -> int:

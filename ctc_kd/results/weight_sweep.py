@@ -287,3 +287,35 @@ def to_dict(sweeps: Dict[str, List[Candidate]], args: argparse.Namespace) -> dic
                        "set": args.set, "metric": args.metric, "decoder": args.decoder, "seed": args.seed,
                        "runs": [run_dict(c, args) for c in candidates]}
     return out
+
+
+# ---- the picture ---------------------------------------------------------------------------------------------------
+def plotted_weight(weights: Optional[Dict[str, float]]) -> Optional[float]:
+    """A run's place on the weight axis: the weight its terms share, else the largest (None: unknown)."""
+    return max(weights.values()) if weights else None
+
+
+def sweep_points(sweeps: Dict[str, List[Candidate]], metric: str,
+                 data_set: str) -> Tuple[Dict[str, List[Tuple[float, float]]], Dict[str, Optional[float]]]:
+    """Per system the (weight, error) of its finished, scored runs, and the chosen run's weight."""
+    points, chosen = {}, {}
+    for system, candidates in sweeps.items():
+        points[system] = [(w, c.run.err[(metric, data_set)]) for c in candidates
+                          if c.status == "done" and (w := plotted_weight(c.weights)) is not None]
+        best = choose(candidates, metric, data_set)
+        chosen[system] = plotted_weight(best.weights) if best is not None else None
+    return points, chosen
+
+
+def reference_error(exp_dir: Path, name: str, data_set: str, metric: str, decoder: str) -> float:
+    """A reference run's error rate on the set (e.g. the teacher's, the student alone's); stops naming the file."""
+    r = Run(name, exp_dir / name, seed=seed_of(name), exists=(exp_dir / name).is_dir())
+    if not r.exists:
+        raise ValueError(f"--reference {name}: {exp_dir / name} does not exist; give a run folder relative to "
+                         f"--exp_dir (e.g. ../teacher)")
+    read_decoding(r, data_set, decoder)
+    if (metric, data_set) not in r.err:
+        raise ValueError(f"--reference {name}: {score_file(decode_dir(r.dir, decoder, data_set), metric)} is missing "
+                         f"or unreadable: decode and score that run on {data_set} first")
+    return r.err[(metric, data_set)]
+

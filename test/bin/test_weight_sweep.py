@@ -262,3 +262,41 @@ def test_a_run_name_in_systems_is_an_error(tmp_path, caplog):
     with caplog.at_level(logging.ERROR):
         assert main(["--exp_dir", str(tmp_path / "exp"), "--systems", "student_fpkd_seed1"]) == 1
     assert "drop the _seed<k> and give the seed with --seed" in caplog.text
+
+
+def test_the_plot_gets_each_finished_run_the_choice_and_the_references(exp, tmp_path, monkeypatch):
+    import ctc_kd.analysis.sweep_plot as sweep_plot
+
+    drawn = {}
+    real = sweep_plot.plot_weight_sweep
+
+    def spy(points, chosen, references, path, ylabel, title):
+        drawn.update(points=points, chosen=chosen, references=references, ylabel=ylabel)
+        return real(points, chosen, references, path, ylabel, title)
+
+    monkeypatch.setattr(sweep_plot, "plot_weight_sweep", spy)
+    png = tmp_path / "sweep.png"
+    assert main(["--exp_dir", str(exp), "--systems", "student_sfmx_kd student_skd student_fpkd", "--plot", str(png),
+                 "--reference", "student_skd_blank_masked_seed1", "--weights"]) == 0
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert drawn["points"]["student_sfmx_kd"] == [(0.3, 12.0), (1.0, 10.0), (3.0, 11.0)]
+    assert drawn["points"]["student_skd"] == [(0.5, 8.5), (1.0, 9.0)]  # the run still training is not a point
+    assert drawn["points"]["student_fpkd"] == [(0.3, 9.9), (1.0, 9.5), (3.0, 9.8)]  # mixed weights: the largest
+    assert drawn["chosen"] == {"student_sfmx_kd": 1.0, "student_skd": 0.5, "student_fpkd": 1.0}
+    assert drawn["references"] == {"student_skd_blank_masked_seed1": 1.0} and drawn["ylabel"] == "dev CER (%)"
+
+
+def test_a_reference_without_a_score_is_an_error(exp, tmp_path, caplog):
+    png = tmp_path / "sweep.png"
+    with caplog.at_level(logging.ERROR):
+        assert main(["--exp_dir", str(exp), "--systems", "student_sfmx_kd", "--plot", str(png),
+                     "--reference", "../teacher"]) == 1
+    assert "--reference ../teacher:" in caplog.text and "does not exist" in caplog.text
+    with caplog.at_level(logging.ERROR):
+        assert main(["--exp_dir", str(exp), "--systems", "student_sfmx_kd", "--plot", str(png),
+                     "--reference", "student_skd_w0p3_seed1"]) == 1
+    assert "score_cer/score.json is missing or unreadable: decode and score that run on dev first" in caplog.text
+    out = tmp_path / "sweep.md"
+    assert main(["--exp_dir", str(exp), "--systems", "student_sfmx_kd", "--plot", str(png), "--out", str(out),
+                 "--reference", "../teacher"]) == 1
+    assert not png.exists() and not out.exists()  # a bad reference stops the command before it writes anything
