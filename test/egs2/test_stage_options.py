@@ -30,3 +30,11 @@ def test_local_data_options_take_both_spellings():
     assert parse_data_options("--test_minutes", "4").stdout == "true false 4\n"
     unknown = parse_data_options("--test-hours", "1")
     assert unknown.returncode == 2 and "unknown option '--test-hours'" in unknown.stderr
+
+
+def test_decoding_a_set_without_audio_names_the_stages_to_run(sandbox_factory):
+    sandbox = sandbox_factory("yesno")
+    out = run_recipe(sandbox, "--stage", "11", "--stop_stage", "11", "--test_sets", "nowhere", check=False)
+    assert out.returncode != 0
+    assert "dump/raw/nowhere/wav.scp does not exist: run stages 3-4 with --test_sets \"nowhere\" first" in out.stdout
+    assert "integer expression expected" not in out.stdout + out.stderr

@@ -698,6 +698,10 @@ fi
 # ---- stage 11: decoding -----------------------------------------------------------------------------------------
 if want 11; then
     stage_header 11 "decoding ($decoder) of every system on $test_sets"
+    for set in $test_sets; do
+        [ -e "$data_feats/$set/wav.scp" ] || die "$data_feats/$set/wav.scp does not exist: run stages 3-4 with \
+--test_sets \"$test_sets\" first, or leave $set out of --test_sets"
+    done
     for name in $(all_systems); do
         selected "$name" || [ "$name" = "$teacher_name" ] || continue
         work_on "$expdir/$name" wait
