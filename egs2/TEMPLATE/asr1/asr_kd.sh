@@ -400,7 +400,7 @@ decode_system() {
     local data_dirs=() out_dirs=() before=() i
     for set in $test_sets; do
         out=$dir/decode_$decoder/$set
-        data_dirs+=("$data_feats/$set") out_dirs+=("$out") before+=("$(cksum < "$out/decode_info.json" 2> /dev/null || true)")
+        data_dirs+=("$data_feats/$set") out_dirs+=("$out") before+=("$(cksum 2> /dev/null < "$out/decode_info.json" || true)")
     done
     mkdir -p "$dir/decode_$decoder"
     local decode_log=$dir/decode_$decoder/decode.log
@@ -725,7 +725,7 @@ if want 12; then
 fi
 
 # "kept" when alignment.json ($1/alignment.json) has the checksum $2 it had before the analysis ran, else "analysed".
-kept_or_analysed() { [ "$(cksum < "$1/alignment.json" 2> /dev/null)" = "$2" ] && echo kept || echo analysed; }
+kept_or_analysed() { [ "$(cksum 2> /dev/null < "$1/alignment.json")" = "$2" ] && echo kept || echo analysed; }
 
 # Spike timing of several students against the teacher's export in one process (ESPnet and the teacher load once),
 # each written to its alignment/<set>/ with its own alignment.log; the process's log is $1.
@@ -733,7 +733,7 @@ align_systems() {
     local group_log=$1 name out students=() outs=() before=() i; shift
     for name in "$@"; do
         out=$expdir/$name/alignment/$align_set
-        students+=("$expdir/$name/export") outs+=("$out") before+=("$(cksum < "$out/alignment.json" 2> /dev/null || true)")
+        students+=("$expdir/$name/export") outs+=("$out") before+=("$(cksum 2> /dev/null < "$out/alignment.json" || true)")
     done
     mkdir -p "${outs[@]}" "$(dirname "$group_log")"
     # a student already analysed with these weights, this wav.scp and these options is kept (alignment.json)
@@ -752,7 +752,7 @@ align_system_in_shards() {
     local name=$1 dir=$expdir/$1 out=$expdir/$1/alignment/$align_set jobs before
     jobs=$(inference_jobs "$data_feats/$align_set")
     mkdir -p "$out"
-    before=$(cksum < "$out/alignment.json" 2> /dev/null || true)
+    before=$(cksum 2> /dev/null < "$out/alignment.json" || true)
     $python -m ctc_kd.data.split --num_shards "$jobs" "$data_feats/$align_set" >> "$out/alignment.log" 2>&1 \
         || die "splitting $data_feats/$align_set into $jobs failed: see $out/alignment.log"
     # shellcheck disable=SC2086  # $python is a command (with options), the user's options are words
