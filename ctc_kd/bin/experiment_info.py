@@ -27,7 +27,8 @@ def main(argv=None) -> int:
     init.add_argument("--stats_file", help="the child's feature statistics, compared with the parent's")
     init.add_argument("--sub_head", default="copy", choices=("copy", "new"),
                       help="an SKD child's sub-head: the parent's trained CTC head, or a new one")
-    commands.add_parser("initialised-from", help="the folder a run's weights started from").add_argument("exp_dir")
+    commands.add_parser("initialised-from", help="the folder a run's (or a config's own) weights start from").add_argument(
+        "path", help="an experiment folder (its config.yaml) or a training config")
     commands.add_parser("cache-layers").add_argument("configs", nargs="*")
     commands.add_parser("check-whole", help="exit 1, saying why, when a torch file or zip is damaged").add_argument(
         "file")
@@ -42,7 +43,7 @@ def main(argv=None) -> int:
         print("\n".join(init_param(args.parent_dir, args.child_config, args.token_list, args.stats_file,
                                    args.sub_head)))
     elif args.command == "initialised-from":
-        config = Path(args.exp_dir) / CONFIG
+        config = Path(args.path) / CONFIG if Path(args.path).is_dir() else Path(args.path)
         print(initialised_from(load_yaml(config)) if config.is_file() else "")
     elif args.command == "cache-layers":
         from ctc_kd.cache.layers import cache_layers  # imports torch: only this question pays for it

@@ -169,6 +169,24 @@ def test_skd_and_the_layer_pruned_baseline_start_from_the_teacher(trained_yesno_
 
 
 @pytest.mark.xdist_group("trained_yesno")  # on the worker that trained it
+def test_a_run_started_by_its_own_configs_init_param_is_resumed_and_kept(trained_yesno_copy):
+    """A config that names its own start (init_param, as speechocean762's students do) is no chain's child: running
+    it again keeps the finished run instead of refusing it as started from elsewhere."""
+    sandbox, env = trained_yesno_copy
+    config = yaml.safe_load((sandbox / "conf" / "train_teacher.yaml").read_text())
+    config["init_param"] = ["exp/teacher/valid.cer_ctc.best.pth:encoder:encoder"]
+    (sandbox / "conf" / "train_student_own_start.yaml").write_text(yaml.safe_dump(config))
+    stage_10 = ["--stage", "10", "--stop_stage", "10", "--student_configs", "conf/train_student_own_start.yaml",
+                "--train_args", "--max_epoch 1"]
+    run_recipe(sandbox, *stage_10, env=env)
+    recorded = yaml.safe_load((sandbox / "exp" / "student_own_start" / "config.yaml").read_text())["init_param"]
+    assert recorded == ["exp/teacher/valid.cer_ctc.best.pth:encoder:encoder"]
+    again = run_recipe(sandbox, *stage_10, env=env, check=False)
+    assert again.returncode == 0, again.stdout
+    assert "skip exp/student_own_start: trained already with these settings" in again.stdout
+
+
+@pytest.mark.xdist_group("trained_yesno")  # on the worker that trained it
 def test_a_decoding_is_kept_only_while_its_weights_data_and_search_are_the_same(trained_yesno_copy):
     """Stage 8 again keeps the teacher's decodings (in one job or in shards); another search decodes again, though
     its folder (decode_<decoder>) is the same, and so does other data."""

@@ -634,10 +634,13 @@ parent_dir() {
 }
 
 # A started or finished run keeps the start it was trained from (its config.yaml's init_param): another is refused.
+# same_start <name> <parent dir or ""> <config>: without a parent, the run starts where its config's own init_param says.
 same_start() {
     local dir=$expdir/$1 wanted recorded
     [ -e "$dir/.done" ] || [ -e "$dir/checkpoint.pth" ] || return 0
-    wanted=$(basename "${2:-}")
+    if [ -n "${2:-}" ]; then wanted=$(basename "$2")
+    else wanted=$($python -m ctc_kd.bin.experiment_info initialised-from "$3")
+    fi
     recorded=$($python -m ctc_kd.bin.experiment_info initialised-from "$dir")
     [ "$wanted" = "$recorded" ] || die "$dir was trained from ${recorded:-scratch}, but this run would start it from \
 ${wanted:-scratch} (--skd_init $skd_init, --init_chain): delete $dir to train it again, or keep the options it was trained with"
@@ -654,7 +657,7 @@ if want 10; then
         selected "$name" || { log "skip $name: not in --systems"; continue; }
         work_on "$expdir/$name"
         parent_dir=$(parent_dir "$name" "$config")
-        same_start "$name" "$parent_dir"
+        same_start "$name" "$parent_dir" "$config"
         model=$($python -m ctc_kd.bin.experiment_info get "$config" model)
         # before asking for the teacher and the parent, which a finished run no longer needs (a clone lacks them);
         # the teacher's weights are compared when they are here
