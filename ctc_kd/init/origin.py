@@ -23,8 +23,13 @@ def pruned_blocks(config: dict) -> Optional[int]:
 
 def initialised_from(config: dict) -> str:
     """The folder of the weights a run started from (its config.yaml's init_param), "" for one from scratch."""
+    return Path(initialised_from_path(config)).name
+
+
+def initialised_from_path(config: dict) -> str:
+    """That folder as init_param writes it (e.g. exp/round1/teacher), "" for a run from scratch."""
     for spec in (config or {}).get("init_param") or []:
-        folder = Path(str(spec).split(":", 1)[0]).parent.name
-        if folder:
-            return folder
+        folder = Path(str(spec).split(":", 1)[0]).parent
+        if folder.name:
+            return folder.as_posix()
     return ""

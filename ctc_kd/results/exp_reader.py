@@ -8,7 +8,7 @@ from typing import Dict, Optional, Sequence, Tuple
 from ctc_kd.experiment.config_file import read_config
 from ctc_kd.experiment.layout import (ALIGNMENT, CONFIG, DECODE_INFO, DONE, EXTERNAL_CHECKPOINT, TRAIN_LOG,
                                       alignment_dir, decode_dir, exported_model, score_file, seed_of)
-from ctc_kd.init.origin import initialised_from
+from ctc_kd.init.origin import initialised_from, initialised_from_path
 from ctc_kd.models.param_count import count_parameters
 from ctc_kd.results.formatting import format_seconds
 from ctc_kd.results.labels import method_name
@@ -46,6 +46,11 @@ class Run:
     def parent(self) -> Optional[str]:
         """The exp folder this run was initialised from (ESPnet's init_param), e.g. an earlier FPKD stage."""
         return initialised_from(self.config) or None
+
+    @property
+    def parent_path(self) -> Optional[str]:
+        """That folder as its init_param wrote it (e.g. exp/round1/teacher), to name it unambiguously."""
+        return initialised_from_path(self.config) or None
 
     @property
     def selection_metric(self) -> str:

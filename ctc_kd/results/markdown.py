@@ -1,6 +1,6 @@
 """The tables of RESULTS.md with their footnotes and legends, and the same numbers for results.json."""
 import shutil
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Dict, List, Optional, Sequence
 
 from ctc_kd.analysis.curves import plot_valid_curves
@@ -19,6 +19,13 @@ ALIGNMENT_COLUMNS = (("mean_abs_offset", "Mean abs. offset (frames)", 1.0), ("ex
 BEYOND_SPREAD = "†"  # marks a relative reduction whose seed ranges do not overlap the baseline's
 PLOTS_DIR = "plots"  # beside RESULTS.md: the spike-timing pictures the table links
 RUN = Path("<exp>/<run>")  # how the legends name a run's folder
+
+
+def any_seed(folder: str) -> str:
+    """A parent folder with its seed generalised, in backticks: `exp/student_fpkd_stage1_seed<k>`."""
+    path = PurePosixPath(folder)
+    name = system_of(path.name) + ("_seed<k>" if system_of(path.name) != path.name else "")
+    return f"`{(path.parent / name).as_posix()}`"
 
 
 class Table:
@@ -139,7 +146,7 @@ class Table:
         """The mean training time of the runs, footnoted for unfinished runs and continued trainings."""
         seconds = row.train_seconds
         reasons = self._run_reasons(row, "time")
-        parents = sorted({system_of(r.parent) for r in row.runs if r.parent})
+        parents = sorted({any_seed(r.parent_path) for r in row.runs if r.parent_path})
         if parents:
             reasons.append(f"{row.name} continues from {', '.join(parents)}: that training time is not included")
         if seconds is None:

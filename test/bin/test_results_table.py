@@ -236,7 +236,7 @@ def test_missing_pieces_are_na_with_footnotes(produced):
     stage2_time = cer["student_fpkd_stage2"]["Training time (per run)"]
     assert stage2_time.startswith("0:01:10[^")
     assert footnote(md, stage2_time) == (
-        "student_fpkd_stage2 continues from student_fpkd_stage1: that training time is not included")
+        "student_fpkd_stage2 continues from `exp/student_fpkd_stage1`: that training time is not included")
     assert ("exp/student_never_trained does not exist: student_never_trained is shown as n/a (not trained yet?)"
             in warnings)
     assert any("exp/student_fpkd_stage3/decode_greedy/test/score_cer/score.json is missing" in w for w in warnings)
