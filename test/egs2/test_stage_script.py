@@ -175,8 +175,9 @@ def test_a_run_started_by_its_own_configs_init_param_is_resumed_and_kept(trained
     sandbox, env = trained_yesno_copy
     config = yaml.safe_load((sandbox / "conf" / "train_teacher.yaml").read_text())
     config["init_param"] = ["exp/teacher/valid.cer_ctc.best.pth:encoder:encoder"]
-    (sandbox / "conf" / "train_student_own_start.yaml").write_text(yaml.safe_dump(config))
-    stage_10 = ["--stage", "10", "--stop_stage", "10", "--student_configs", "conf/train_student_own_start.yaml",
+    (sandbox / "own").mkdir()  # not conf/: the sandbox's conf links to the repository's
+    (sandbox / "own" / "train_student_own_start.yaml").write_text(yaml.safe_dump(config))
+    stage_10 = ["--stage", "10", "--stop_stage", "10", "--student_configs", "own/train_student_own_start.yaml",
                 "--train_args", "--max_epoch 1"]
     run_recipe(sandbox, *stage_10, env=env)
     recorded = yaml.safe_load((sandbox / "exp" / "student_own_start" / "config.yaml").read_text())["init_param"]
