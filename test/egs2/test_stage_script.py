@@ -53,6 +53,8 @@ def test_interrupted_training_resumes_from_its_checkpoint(trained_yesno_copy):
 
     out = run_recipe(sandbox, "--stage", "7", "--stop_stage", "7", *again_dir, env=env).stdout
     assert "resuming exp/again/teacher from its checkpoint.pth" in out
+    assert re.search(r"trained exp/again/teacher in \d+ s \(this sitting\)", out)
+    assert not (sandbox / "exp" / "again" / "teacher" / "train_seconds").exists(), "one sitting's time, not the run's"
     log = (sandbox / "exp" / "again" / "teacher" / "train.log").read_text()
     assert "The training was resumed" in log
     epochs = [int(n) for n in re.findall(r"INFO: (\d+)epoch results", log)]
@@ -72,6 +74,7 @@ def test_one_seed_of_a_system_trains_on_its_own(trained_yesno_copy):
     assert "skip student_alone_seed1: not in --systems" in out
     exp = sandbox / "exp"
     assert (exp / "student_alone_seed2" / ".done").exists() and not (exp / "student_alone_seed1").exists()
+    assert int((exp / "student_alone_seed2" / "train_seconds").read_text()) >= 0  # trained in one sitting
     assert yaml.safe_load((exp / "student_alone_seed2" / "config.yaml").read_text())["seed"] == 2
 
     # a clone of the repository keeps a run's results but not its model: decoding keeps them and says why

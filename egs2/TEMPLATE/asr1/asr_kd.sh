@@ -312,7 +312,8 @@ train_system() {
     made_by_record "$config" "$seed" "$@"
     check_made_by "$name" --write || $python -m ctc_kd.bin.made_by "$dir" --write "${record[@]}" > /dev/null
     mkdir -p "$dir"
-    [ -e "$dir/checkpoint.pth" ] && log "resuming $dir from its checkpoint.pth"
+    local resumed=false
+    [ -e "$dir/checkpoint.pth" ] && resumed=true && log "resuming $dir from its checkpoint.pth"
     echo "$command_line" >> "$dir/recipe_commands"  # the results table lists these under "How this was produced"
     local args=(--config "$config" --output_dir "$dir" --ngpu "$ngpu" --resume true "${token_args[@]}" ${seed:+--seed "$seed"}
         --train_data_path_and_name_and_type "$data_feats/$train_sp/wav.scp,speech,sound"
@@ -336,9 +337,11 @@ train_system() {
         $cuda_cmd --gpu "$ngpu" "$dir/train.log" $python -m ctc_kd.bin.asr_kd_train "${args[@]}" \
             || { tail -n 20 "$dir/train.log"; training_failed "$name"; }
     fi
-    echo "$((SECONDS - start))" > "$dir/train_seconds"
+    # the wall time of a training done in one sitting; a resumed one's sittings are not all known (train.log's
+    # per-epoch times, which the results table adds up, are)
+    if [ "$resumed" = false ]; then echo "$((SECONDS - start))" > "$dir/train_seconds"; else rm -f "$dir/train_seconds"; fi
     touch "$dir/.done"
-    log "trained $dir in $((SECONDS - start)) s; best checkpoint: $(best_checkpoint "$dir")"
+    log "trained $dir in $((SECONDS - start)) s$($resumed && echo " (this sitting)"); best checkpoint: $(best_checkpoint "$dir")"
 }
 
 # Stop after a failed training, saying whether re-running resumes it.
