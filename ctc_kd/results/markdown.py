@@ -16,6 +16,8 @@ from ctc_kd.results.stats import Stats, gap_recovered, relative_reduction
 ALIGNMENT_COLUMNS = (("mean_abs_offset", "Mean abs. offset (frames)", 1.0), ("exact_share", "Exact (%)", 100.0),
                      ("near_share", f"Within ±{NEAR_FRAMES} (%)", 100.0),
                      ("miss_rate", "Miss (%)", 100.0))  # key in alignment.json, column, scale
+ERROR_TYPES = ("sub", "del", "ins")  # score.json's parts of an error rate
+UNITS = {"cer": "characters", "wer": "words"}  # what each metric counts
 BEYOND_SPREAD = "†"  # marks a relative reduction whose seed ranges do not overlap the baseline's
 PLOTS_DIR = "plots"  # beside RESULTS.md: the spike-timing pictures the table links
 RUN = Path("<exp>/<run>")  # how the legends name a run's folder
@@ -320,6 +322,27 @@ class Table:
                         "runs: the teacher's outputs on the training batches, speed-perturbed copies included).")
         return lines + [" ".join(text), ""]
 
+    def error_types_section(self, metric: str) -> List[str]:
+        """Where each system's errors come from: too much blank shows as deletions, firing too often as insertions;
+        nothing when no score records them."""
+        rows = [row for row in self.rows if any(row.error_type_stats(metric, t, kind).n
+                                                for t in self.test_sets for kind in ERROR_TYPES)]
+        if not rows:
+            return []
+        lines = [f"## Error types ({metric.upper()}, %)", "",
+                 "| System | n | " + " | ".join(f"{t} sub / del / ins" for t in self.test_sets) + " |",
+                 "|---|---:|" + "---:|" * len(self.test_sets)]
+        for row in rows:
+            cells = [" / ".join(one_decimal(s.mean) if s.n else NA for s in
+                                (row.error_type_stats(metric, t, kind) for kind in ERROR_TYPES))
+                     for t in self.test_sets]
+            lines.append(f"| {row.name} | {row.n} | " + " | ".join(cells) + " |")
+        where = score_file(decode_dir(RUN, self.decoder, "<test set>"), metric)
+        return lines + ["", (f"Substitutions, deletions and insertions in % of the reference's {UNITS[metric]} "
+                             f"(`sub`, `del` and `ins` of `{where}`), mean over runs; they add up to the "
+                             f"{metric.upper()}. A system that outputs blank where the reference has a token deletes "
+                             "it; one that fires more tokens than were said inserts them."), ""]
+
     def curves_section(self, title: str) -> List[str]:
         """The validation-error-by-epoch picture (plots/valid_curves.png) with its legend; nothing without curves."""
         curves = self.valid_curves()
@@ -364,8 +387,11 @@ class Table:
                     entry["baseline"] = self.base(row).name if self.baseline is not None else None
                     metrics[metric][t] = entry
             params = [r.params for r in row.runs if r.params is not None]
+            error_types = {metric: {t: {kind: row.error_type_stats(metric, t, kind).to_dict() for kind in ERROR_TYPES}
+                                    for t in self.test_sets} for metric in METRICS}
             systems.append({"name": row.name, "method": row.method, "n": row.n, "params": params[0] if params else None,
                             "train_seconds": row.train_seconds, "decoder": self.decoder_cell(row), "metrics": metrics,
+                            "error_types": error_types,
                             "runs": [r.to_dict() for r in row.runs]})
         if self.align_set is not None:
             for entry, row in zip(systems, self.rows):

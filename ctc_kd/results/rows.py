@@ -30,6 +30,11 @@ class Row:
         return Stats([r.decode_info[test_set]["blank_ratio"] * 100.0 for r in self.runs
                       if isinstance(r.decode_info.get(test_set, {}).get("blank_ratio"), (int, float))])
 
+    def error_type_stats(self, metric: str, test_set: str, kind: str) -> Stats:
+        """Substitutions, deletions or insertions (score.json's sub, del, ins: % of the reference) over the runs."""
+        return Stats([float(r.scores[test_set][metric][kind]) for r in self.runs
+                      if isinstance(r.scores.get(test_set, {}).get(metric, {}).get(kind), (int, float))])
+
     def last_train_stats(self, key: str) -> Stats:
         """A training statistic of each run's last completed epoch (ESPnet's [train] numbers in train.log)."""
         return Stats([r.train.train[max(r.train.train)][key] for r in self.runs

@@ -510,3 +510,29 @@ def test_blank_ratios_per_system_and_the_teachers_on_the_training_data(tmp_path,
     rows = [line for line in section.splitlines() if line.startswith("| ") and not line.startswith("| System")]
     assert rows == ["| teacher | 1 | 70.0 |", "| student_alone | 1 | 50.0 |"]  # the KD runs' decodings have none
     assert "The teacher's on the training data: **62.0%**" in section and "mean over 2 runs" in section
+
+
+def test_error_types_of_the_main_metric_are_averaged_over_seeds(tmp_path, monkeypatch):
+    exp = tmp_path / "exp"
+    make_run(exp, "teacher", scores={"dev": (5.0, 15.0)})
+    parts = {"student_alone_seed1": (6.0, 5.0, 1.0), "student_alone_seed2": (7.0, 4.0, 2.0),
+             "student_guide_ctc_seed1": (5.0, 1.0, 4.5)}  # sub, del, ins of the dev WER
+    for name, (sub, dele, ins) in parts.items():
+        model = {"model": "kd_student", "model_conf": {"kd_terms": {"guide_ctc": {}}}} if "guide" in name else {}
+        d = make_run(exp, name, scores={"dev": (9.0, sub + dele + ins)}, **model)
+        score = d / "decode_greedy" / "dev" / "score_wer" / "score.json"
+        score.write_text(json.dumps({**json.loads(score.read_text()), "sub": sub, "del": dele, "ins": ins}))
+    monkeypatch.chdir(tmp_path)
+    assert main(["--exp_dir", "exp", "--systems", "teacher student_alone student_guide_ctc", "--test_sets", "dev",
+                 "--baseline", "student_alone", "--main_metric", "wer", "--out", "RESULTS.md"]) == 0
+    md = (tmp_path / "RESULTS.md").read_text()
+    rows = table(md, "Error types (WER, %)")
+    assert rows["student_alone"] == {"System": "student_alone", "n": "2", "dev sub / del / ins": "6.5 / 4.5 / 1.5"}
+    assert rows["student_guide_ctc"]["dev sub / del / ins"] == "5.0 / 1.0 / 4.5"
+    assert rows["teacher"]["dev sub / del / ins"] == "15.0 / 0.0 / 0.0"  # make_run's default: all substitutions
+    assert "in % of the reference's words" in md.split("## Error types (WER, %)")[1]
+    assert "## Error types (CER" not in md  # the main metric only
+    alone = next(s for s in json.loads((exp / "results.json").read_text())["systems"] if s["name"] == "student_alone")
+    assert alone["error_types"]["wer"]["dev"]["del"]["mean"] == pytest.approx(4.5)
+    assert alone["error_types"]["wer"]["dev"]["ins"]["values"] == [1.0, 2.0]
+    assert alone["error_types"]["cer"]["dev"]["del"]["mean"] == 0.0
