@@ -17,6 +17,7 @@ from ctc_kd.results.train_log import TrainLog, read_train_log
 log = logging.getLogger(__name__)
 
 METRICS = ("cer", "wer")  # the error rates every decoded set is scored in
+UNIT_NAMES = {"cer": "characters", "wer": "words"}  # what each metric counts
 
 
 @dataclass

@@ -7,7 +7,7 @@ from ctc_kd.analysis.curves import plot_valid_curves
 from ctc_kd.analysis.spike_timing import NEAR_FRAMES
 from ctc_kd.experiment.layout import (ALIGNMENT, EXPORT_DIR, EXPORTED_MODEL, OFFSETS_PNG, POSTERIORS_PNG, TRAIN_LOG,
                                       alignment_dir, decode_dir, score_file, system_of)
-from ctc_kd.results.exp_reader import METRICS
+from ctc_kd.results.exp_reader import METRICS, UNIT_NAMES
 from ctc_kd.results.formatting import NA, format_seconds, one_decimal
 from ctc_kd.results.notes import Notes
 from ctc_kd.results.rows import Row
@@ -17,7 +17,6 @@ ALIGNMENT_COLUMNS = (("mean_abs_offset", "Mean abs. offset (frames)", 1.0), ("ex
                      ("near_share", f"Within ±{NEAR_FRAMES} (%)", 100.0),
                      ("miss_rate", "Miss (%)", 100.0))  # key in alignment.json, column, scale
 ERROR_TYPES = ("sub", "del", "ins")  # score.json's parts of an error rate
-UNITS = {"cer": "characters", "wer": "words"}  # what each metric counts
 BEYOND_SPREAD = "†"  # marks a relative reduction whose seed ranges do not overlap the baseline's
 PLOTS_DIR = "plots"  # beside RESULTS.md: the spike-timing pictures the table links
 RUN = Path("<exp>/<run>")  # how the legends name a run's folder
@@ -338,7 +337,7 @@ class Table:
                      for t in self.test_sets]
             lines.append(f"| {row.name} | {row.n} | " + " | ".join(cells) + " |")
         where = score_file(decode_dir(RUN, self.decoder, "<test set>"), metric)
-        return lines + ["", (f"Substitutions, deletions and insertions in % of the reference's {UNITS[metric]} "
+        return lines + ["", (f"Substitutions, deletions and insertions in % of the reference's {UNIT_NAMES[metric]} "
                              f"(`sub`, `del` and `ins` of `{where}`), mean over runs; they add up to the "
                              f"{metric.upper()}. A system that outputs blank where the reference has a token deletes "
                              "it; one that fires more tokens than were said inserts them."), ""]

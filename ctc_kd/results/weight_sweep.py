@@ -10,12 +10,11 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from ctc_kd.experiment.layout import CONFIG, DECODE_INFO, TRAIN_LOG, decode_dir, score_file, seed_of
 from ctc_kd.models.kd_terms import CONF_KEY, config_terms
-from ctc_kd.results.exp_reader import METRICS, Run, read_decoding, read_run_config, read_training
+from ctc_kd.results.exp_reader import METRICS, UNIT_NAMES, Run, read_decoding, read_run_config, read_training
 from ctc_kd.results.formatting import NA
 from ctc_kd.results.notes import Notes
 
 WEIGHT_TAG = "_w"  # exp/<system>_w<tag>: a sweep run; the tag only finds the folder, the weight comes from config.yaml
-UNIT_NAMES = {"cer": "characters", "wer": "words"}
 RULE = ("the lowest {set} {main} among the finished, scored runs; a tie goes to the lower {set} {other}, then to the "
         "KD weight closest to 1 (|w - 1|, the largest over a run's terms), then to the run folder's name")
 
