@@ -37,9 +37,13 @@ if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$(fingerprint)" ]; then
 fi
 [ -x "$venv/bin/python" ] || { log "creating $venv"; "$python" -m venv "$venv"; }
 pip=("$venv/bin/python" -m pip --disable-pip-version-check --no-input)
-log "installing torch 2.9.1 + torchaudio 2.9.1 (a few minutes on first run)"
+# PyPI's Linux wheel of torch is the CUDA build (several GB); TORCH_INDEX_URL picks another index for torch and
+# torchaudio only, e.g. https://download.pytorch.org/whl/cpu for the CPU build (about 200 MB)
+torch_index=()
+[ -n "${TORCH_INDEX_URL:-}" ] && torch_index=(--index-url "$TORCH_INDEX_URL")
+log "installing torch 2.9.1 + torchaudio 2.9.1${TORCH_INDEX_URL:+ from $TORCH_INDEX_URL} (a few minutes on first run)"
 "${pip[@]}" install -q "setuptools<74" wheel
-"${pip[@]}" install -q torch==2.9.1 torchaudio==2.9.1
+"${pip[@]}" install -q "${torch_index[@]}" torch==2.9.1 torchaudio==2.9.1
 log "installing ctc_kd (editable) with espnet and test extras"
 "${pip[@]}" install -q -e "${top}[test]"
 "$venv/bin/python" -c "import ctc_kd, espnet2, torch, torchaudio; print('[install] ok: torch', torch.__version__)"
