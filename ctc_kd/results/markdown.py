@@ -342,6 +342,31 @@ class Table:
                              f"{metric.upper()}. A system that outputs blank where the reference has a token deletes "
                              "it; one that fires more tokens than were said inserts them."), ""]
 
+    def objective_section(self) -> List[str]:
+        """How big each KD term was against CTC's loss in the last epoch: a term that dwarfs CTC's loss pulls the
+        student toward the teacher's frames at the cost of the transcripts; nothing when no run logged a KD term."""
+        objectives = {row.name: row.objective_stats() for row in self.rows}
+        if not any("kd" in o for o in objectives.values()):
+            return []
+        lines = ["## Training objective (last epoch)", "",
+                 "| System | n | CTC loss | KD loss | KD / CTC | KD terms |", "|---|---:|---:|---:|---:|---|"]
+        for row in self.rows:
+            o = objectives[row.name]
+            if "ctc" not in o:
+                continue
+            terms = ", ".join(f"{key[len('term:'):]} {o[key].mean:.1f}" for key in o if key.startswith("term:"))
+            lines.append(f"| {row.name} | {o['ctc'].n} | {o['ctc'].text(digits=1)} | "
+                         + (f"{o['kd'].text(digits=1)} | {o['kd_over_ctc'].text(digits=2)} | {terms or NA}"
+                            if "kd" in o else "— | — | —") + " |")
+        return lines + ["", ("ESPnet's [train] statistics of each run's last completed epoch in "
+                             f"`{RUN / TRAIN_LOG}` (its batches' numbers averaged over the epoch), mean ± spread over "
+                             "runs as in the error tables. CTC loss: the student's (`loss_ctc`; an SKD run's "
+                             "sub-model's, `loss_ctc_sub`). KD loss: the sum of the KD terms as optimised, weight "
+                             "and scale included (`loss_kd`; SKD's `loss_skd`, which its objective weighs by α "
+                             "together with the sub-model's CTC loss); KD / CTC: their ratio per run, averaged; KD "
+                             "terms: each term's mean as optimised. A ratio above 1: the KD terms, more than the "
+                             "transcripts, are what the training minimises."), ""]
+
     def curves_section(self, title: str) -> List[str]:
         """The validation-error-by-epoch picture (plots/valid_curves.png) with its legend; nothing without curves."""
         curves = self.valid_curves()
@@ -391,6 +416,7 @@ class Table:
             systems.append({"name": row.name, "method": row.method, "n": row.n, "params": params[0] if params else None,
                             "train_seconds": row.train_seconds, "decoder": self.decoder_cell(row), "metrics": metrics,
                             "error_types": error_types,
+                            "objective": {key: s.to_dict() for key, s in row.objective_stats().items()},
                             "runs": [r.to_dict() for r in row.runs]})
         if self.align_set is not None:
             for entry, row in zip(systems, self.rows):

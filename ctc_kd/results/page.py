@@ -29,7 +29,8 @@ def read_reading(path: Path) -> str:
 
 def sections(args: argparse.Namespace, table: Table) -> List[str]:
     """The tables of RESULTS.md under its title: the main metric first, then the other, the curves, the spike timing,
-    the blank ratios, the error types of the main metric, the recipe's reading and every run."""
+    the blank ratios, the error types of the main metric, the training objective, the recipe's reading and every
+    run."""
     order = [args.main_metric] + [m for m in METRICS if m != args.main_metric]
     lines = [f"# {args.title}", ""]
     for i, metric in enumerate(order):
@@ -41,6 +42,7 @@ def sections(args: argparse.Namespace, table: Table) -> List[str]:
         lines += table.alignment_table() + table.alignment_legend() + table.notes.flush() + [""]
     lines += table.blank_section()
     lines += table.error_types_section(args.main_metric)
+    lines += table.objective_section()
     if args.reading is not None:
         lines += ["## Reading", "", read_reading(Path(args.reading)), ""]
     lines += ["## Per run", ""] + table.per_run_table() + table.notes.flush() + [""]

@@ -112,6 +112,7 @@ def test_layout_and_order(produced):
         "System", "Method", "#Params (M)", "n", "dev CER (%)", "test CER (%)", "dev rel. red. (%)",
         "test rel. red. (%)", "dev gap rec. (%)", "test gap rec. (%)", "Training time (per run)", "Decoder"]
     assert cer["teacher"]["Decoder"] == "greedy"
+    assert "## Training objective" not in md  # no run logged a KD term
 
 
 def test_method_names_from_configs(produced):
@@ -536,3 +537,43 @@ def test_error_types_of_the_main_metric_are_averaged_over_seeds(tmp_path, monkey
     assert alone["error_types"]["wer"]["dev"]["del"]["mean"] == pytest.approx(4.5)
     assert alone["error_types"]["wer"]["dev"]["ins"]["values"] == [1.0, 2.0]
     assert alone["error_types"]["cer"]["dev"]["del"]["mean"] == 0.0
+
+
+def test_training_objective_sets_each_kd_term_against_the_students_ctc_loss(tmp_path, monkeypatch):
+    exp = tmp_path / "exp"
+    make_run(exp, "teacher", scores={"dev": (5.0, 15.0)})
+    make_run(exp, "student_alone", scores={"dev": (11.0, 30.0)})  # train.log: loss_ctc=82.024 every epoch
+    last_epoch = {  # what ESPnet logged for the last epoch's [train] part: FPKD's three terms, SKD's one
+        "student_fpkd_seed1": "loss_ctc=50.0, loss_binary_kd=10.0, loss_repr_kd=60.0, loss_fkl=30.0, loss_kd=100.0,",
+        "student_fpkd_seed2": "loss_ctc=40.0, loss_binary_kd=5.0, loss_repr_kd=20.0, loss_fkl=15.0, loss_kd=40.0,",
+        "student_skd": "loss_ctc=10.0, loss_ctc_sub=40.0, loss_skd=120.0, loss_sfmx_kd=120.0,",
+    }
+    for name, numbers in last_epoch.items():
+        model = ({"model": "self_kd", "model_conf": {"skd_layer": 1}} if "skd" in name else
+                 {"model": "kd_student", "model_conf": {"kd_terms": {"binary_kd": {}, "fkl": {}}}})
+        d = make_run(exp, name, scores={"dev": (9.0, 28.0)}, **model)
+        log = d / "train.log"
+        lines = log.read_text().splitlines()
+        last = max(i for i, line in enumerate(lines) if "epoch results: [train]" in line)
+        lines[last] = lines[last].replace("loss_ctc=82.024, ", numbers + " ", 1)
+        log.write_text("\n".join(lines) + "\n")
+    monkeypatch.chdir(tmp_path)
+    assert main(["--exp_dir", "exp", "--systems", "teacher student_alone student_fpkd student_skd", "--test_sets",
+                 "dev", "--baseline", "student_alone", "--out", "RESULTS.md"]) == 0
+    rows = table((tmp_path / "RESULTS.md").read_text(), "Training objective (last epoch)")
+    assert rows["student_alone"] == {"System": "student_alone", "n": "1", "CTC loss": "82.0", "KD loss": "—",
+                                     "KD / CTC": "—", "KD terms": "—"}
+    # FPKD: ratios 100/50 = 2 and 40/40 = 1, averaged per run (not 140/90); each term's mean over the two seeds
+    assert rows["student_fpkd"]["CTC loss"] == "45.0 ± 7.1 [40.0–50.0]"
+    assert rows["student_fpkd"]["KD loss"] == "70.0 ± 42.4 [40.0–100.0]"
+    assert rows["student_fpkd"]["KD / CTC"] == "1.50 ± 0.71 [1.00–2.00]"
+    assert rows["student_fpkd"]["KD terms"] == "binary_kd 7.5, repr_kd 40.0, fkl 22.5"  # no loss_scale, no total
+    # SKD: its sub-model's CTC loss, not the full model's
+    assert rows["student_skd"]["CTC loss"] == "40.0" and rows["student_skd"]["KD / CTC"] == "3.00"
+    data = json.loads((exp / "results.json").read_text())
+    fpkd = next(s for s in data["systems"] if s["name"] == "student_fpkd")
+    assert fpkd["objective"]["kd_over_ctc"]["values"] == [2.0, 1.0]
+    assert fpkd["objective"]["term:repr_kd"]["mean"] == pytest.approx(40.0)
+    alone = next(s for s in data["systems"] if s["name"] == "student_alone")
+    assert set(alone["objective"]) == {"ctc"}
+
