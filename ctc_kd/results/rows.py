@@ -9,13 +9,10 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from ctc_kd.experiment.layout import run_names, system_of
 from ctc_kd.results.exp_reader import Run, load_run
 from ctc_kd.results.labels import method_name
+from ctc_kd.results.objective import last_epoch_objective
 from ctc_kd.results.stats import Stats
 
 log = logging.getLogger(__name__)
-
-STUDENT_CTC_KEYS = ("loss_ctc_sub", "loss_ctc")  # the student's CTC loss in train.log; an SKD run's is its sub-model's
-KD_TOTAL_KEYS = ("loss_kd", "loss_skd")  # the sum of the KD terms as optimised (a KD student's, an SKD run's)
-_NOT_KD_TERMS = {"loss", "loss_att", "loss_scale", *STUDENT_CTC_KEYS, *KD_TOTAL_KEYS}  # loss_scale: ESPnet's AMP
 
 
 @dataclass
@@ -45,21 +42,11 @@ class Row:
                       if r.train is not None and r.train.train and key in r.train.train[max(r.train.train)]])
 
     def objective_stats(self) -> Dict[str, Stats]:
-        """The last epoch's training objective over the runs: the student's CTC loss ("ctc"), the KD terms' sum as
-        optimised ("kd"), their ratio per run ("kd_over_ctc") and each term ("term:<name>"), from train.log."""
+        """The last epoch's training objective over the runs (objective.last_epoch_objective's keys)."""
         values: Dict[str, List[float]] = {}
         for r in self.runs:
-            if r.train is None or not r.train.train:
-                continue
-            numbers = r.train.train[max(r.train.train)]
-            ctc = next((numbers[k] for k in STUDENT_CTC_KEYS if k in numbers), None)
-            kd = next((numbers[k] for k in KD_TOTAL_KEYS if k in numbers), None)
-            found = {"ctc": ctc, "kd": kd, "kd_over_ctc": kd / ctc if kd is not None and ctc else None}
-            found.update({f"term:{k[len('loss_'):]}": v for k, v in numbers.items()
-                          if k.startswith("loss_") and k not in _NOT_KD_TERMS})
-            for key, value in found.items():
-                if value is not None:
-                    values.setdefault(key, []).append(value)
+            for key, value in last_epoch_objective(r).items():
+                values.setdefault(key, []).append(value)
         return {key: Stats(v) for key, v in values.items()}
 
     def alignment_stats(self, key: str) -> Stats:

@@ -13,6 +13,7 @@ from ctc_kd.models.kd_terms import CONF_KEY, config_terms
 from ctc_kd.results.exp_reader import METRICS, UNIT_NAMES, Run, read_decoding, read_run_config, read_training
 from ctc_kd.results.formatting import NA
 from ctc_kd.results.notes import Notes
+from ctc_kd.results.objective import last_epoch_objective
 
 WEIGHT_TAG = "_w"  # exp/<system>_w<tag>: a sweep run; the tag only finds the folder, the weight comes from config.yaml
 RULE = ("the lowest {set} {main} among the finished, scored runs; a tie goes to the lower {set} {other}, then to the "
@@ -211,6 +212,9 @@ def run_cells(c: Candidate, args: argparse.Namespace, notes: Notes) -> List[str]
     errors, errors_note = deletions_insertions(r, args.metric, args.set, args.decoder)
     cells.append(f"{errors[0]:.1f} / {errors[1]:.1f}" if errors is not None
                  else NA + notes.mark(unscored or [errors_note]))
+    ratio = last_epoch_objective(r).get("kd_over_ctc")
+    cells.append(f"{ratio:.2f}" if ratio is not None
+                 else NA + notes.mark([f"`{r.dir / TRAIN_LOG}` has no finished epoch with a KD and a CTC loss"]))
     if r.train is None:
         cells.append(NA + notes.mark([r.missing.get("time", f"`{r.dir / TRAIN_LOG}` is missing")]))
     else:
@@ -224,13 +228,14 @@ def table_lines(sweeps: Dict[str, List[Candidate]], args: argparse.Namespace, no
     """The table: a row per run, the chosen one in bold."""
     other = other_metric(args.metric)
     head = ["System", "Run", "KD weight", f"{args.set} {args.metric.upper()} (%)", f"{args.set} {other.upper()} (%)",
-            f"{args.set} blank (%)", f"{args.set} {args.metric.upper()} del / ins (%)", "Epochs", "Status", "Chosen"]
-    lines = ["| " + " | ".join(head) + " |", "|---|---|---|---:|---:|---:|---:|---:|---|---|"]
+            f"{args.set} blank (%)", f"{args.set} {args.metric.upper()} del / ins (%)", "KD / CTC", "Epochs", "Status",
+            "Chosen"]
+    lines = ["| " + " | ".join(head) + " |", "|---|---|---|---:|---:|---:|---:|---:|---:|---|---|"]
     for system, candidates in sweeps.items():
         if not candidates:
             why = notes.mark([f"{system}: `{args.exp_dir}` has no {system}_seed{args.seed}, {system} or "
                               f"{system}_w<tag>[_seed{args.seed}] folder: not trained yet"])
-            lines.append(f"| {system} | {NA}{why} | {NA} | {NA} | {NA} | {NA} | {NA} | {NA} | not trained | — |")
+            lines.append(f"| {system} | {NA}{why} | " + f"{NA} | " * 7 + "not trained | — |")
             continue
         chosen, reason = choose(candidates, args.metric, args.set), provisional_reason(candidates, args.weights)
         for i, c in enumerate(candidates):
@@ -257,7 +262,9 @@ def markdown(sweeps: Dict[str, List[Candidate]], args: argparse.Namespace, table
               f"(SKD: its frame term's, not the alpha schedule), one number when all its terms share it. Error rates "
               f"of `decode_{args.decoder}/{args.set}/score_<metric>/score.json` (del / ins: its deletions and "
               f"insertions, in % of the reference's {UNIT_NAMES[args.metric]}), blank share of "
-              f"`{DECODE_INFO}` (greedy best path), epochs completed in `{TRAIN_LOG}`; seed {args.seed}."]
+              f"`{DECODE_INFO}` (greedy best path), KD / CTC: the KD terms' sum as optimised over the student's CTC loss in the "
+              f"last completed epoch of `{TRAIN_LOG}` (an SKD run's sub-model's; above 1, the KD terms are the larger "
+              f"part of what the training minimises), epochs completed in `{TRAIN_LOG}`; seed {args.seed}."]
     lines += notes.flush()
     lines += ["", f"Made by: `{table_command}`", ""]
     return "\n".join(lines)
@@ -272,7 +279,7 @@ def run_dict(c: Candidate, args: argparse.Namespace) -> dict:
     return {"run": c.run.name, "weights": c.weights, "weight": weight_text(c.weights) if c.weights else None,
             **{metric: c.run.err.get((metric, args.set)) for metric in METRICS},
             "deletions": errors[0] if errors else None, "insertions": errors[1] if errors else None,
-            "blank_ratio": c.blank_ratio,
+            "blank_ratio": c.blank_ratio, "kd_over_ctc": last_epoch_objective(c.run).get("kd_over_ctc"),
             "epochs": c.run.train.epochs if c.run.train is not None else None, "status": c.status, "missing": missing}
 
 

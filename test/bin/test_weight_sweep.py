@@ -8,15 +8,23 @@ from exp_trees import make_run
 from ctc_kd.bin.weight_sweep import main
 
 
-def sweep_run(exp, name, weights, scores=None, blank=0.6, model="kd_student", del_ins=(0.0, 0.0), **kwargs):
-    """exp/<name> with model_conf.kd_terms at the given weights ({term: weight}), dev's blank share recorded and its
-    CER's deletions and insertions (None: a score.json without them)."""
+def sweep_run(exp, name, weights, scores=None, blank=0.6, model="kd_student", del_ins=(0.0, 0.0), kd_ctc=None,
+              **kwargs):
+    """exp/<name> with model_conf.kd_terms at the given weights ({term: weight}), dev's blank share recorded, its
+    CER's deletions and insertions (None: a score.json without them) and its last epoch's KD and CTC losses (None:
+    train.log's default, CTC only)."""
     terms = {term: {"weight": w} for term, w in weights.items()}
     extra = {"skd_layer": 3} if model == "self_kd" else {}
     d = make_run(exp, name, model=model, model_conf={"kd_terms": terms, **extra}, scores=scores, **kwargs)
     info = d / "decode_greedy" / "dev" / "decode_info.json"
     if info.is_file() and blank is not None:
         info.write_text(json.dumps({**json.loads(info.read_text()), "blank_ratio": blank}))
+    if kd_ctc is not None:
+        log = d / "train.log"
+        lines = log.read_text().splitlines()
+        last = max(i for i, line in enumerate(lines) if "epoch results: [train]" in line)
+        lines[last] = lines[last].replace("loss_ctc=82.024,", f"loss_ctc={kd_ctc[1]}, loss_kd={kd_ctc[0]},", 1)
+        log.write_text("\n".join(lines) + "\n")
     score = d / "decode_greedy" / "dev" / "score_cer" / "score.json"
     if score.is_file():
         fields = {key: value for key, value in json.loads(score.read_text()).items() if key not in ("del", "ins")}
@@ -52,7 +60,8 @@ def exp(tmp_path_factory):
     exp = tmp_path_factory.mktemp("recipe") / "exp"
     # plain case: weight 1 has the lowest dev CER
     sweep_run(exp, "student_sfmx_kd_w0p3_seed1", {"sfmx_kd": 0.3}, {"dev": (12.0, 30.0)}, blank=0.55)
-    sweep_run(exp, "student_sfmx_kd_seed1", {"sfmx_kd": 1.0}, {"dev": (10.0, 28.0)}, blank=0.61, del_ins=(3.54, 1.26))
+    sweep_run(exp, "student_sfmx_kd_seed1", {"sfmx_kd": 1.0}, {"dev": (10.0, 28.0)}, blank=0.61, del_ins=(3.54, 1.26),
+              kd_ctc=(70.0, 28.0))
     sweep_run(exp, "student_sfmx_kd_w3_seed1", {"sfmx_kd": 3.0}, {"dev": (11.0, 27.0)}, blank=0.7, del_ins=None)
     # a tie on CER goes to the lower WER; the config of w3 is missing
     sweep_run(exp, "student_guide_ctc_w0p3_seed1", {"guide_ctc": 0.3}, {"dev": (10.0, 27.0)})
@@ -119,15 +128,17 @@ def test_the_chosen_row_is_bold_with_its_numbers(produced, exp):
     row = rows(md)["student_sfmx_kd_seed1"]
     assert row == {"System": "**student_sfmx_kd**", "Run": "**student_sfmx_kd_seed1**", "KD weight": "**1**",
                    "dev CER (%)": "**10.00**", "dev WER (%)": "**28.00**", "dev blank (%)": "**61.0**",
-                   "dev CER del / ins (%)": "**3.5 / 1.3**", "Epochs": "**1**", "Status": "**done**",
-                   "Chosen": "**chosen**"}
+                   "dev CER del / ins (%)": "**3.5 / 1.3**", "KD / CTC": "**2.50**", "Epochs": "**1**",
+                   "Status": "**done**", "Chosen": "**chosen**"}
     other = rows(md)["student_sfmx_kd_w3_seed1"]
     assert other["KD weight"] == "3" and other["dev blank (%)"] == "70.0" and other["Chosen"] == "—"
     assert footnote(md, other["dev CER del / ins (%)"]) == (
         f"`{exp / 'student_sfmx_kd_w3_seed1' / 'decode_greedy' / 'dev' / 'score_cer' / 'score.json'}` has no "
         "numbers 'del' and 'ins'")
+    assert footnote(md, other["KD / CTC"]) == (
+        f"`{exp / 'student_sfmx_kd_w3_seed1' / 'train.log'}` has no finished epoch with a KD and a CTC loss")
     assert md.splitlines()[0] == ("| System | Run | KD weight | dev CER (%) | dev WER (%) | dev blank (%) | "
-                                  "dev CER del / ins (%) | Epochs | Status | Chosen |")
+                                  "dev CER del / ins (%) | KD / CTC | Epochs | Status | Chosen |")
 
 
 def test_weights_come_from_config_yaml(produced):
@@ -178,7 +189,9 @@ def test_json(produced):
     assert sfmx["chosen"] == "student_sfmx_kd_seed1" and sfmx["provisional"] is False
     assert sfmx["runs"][0] == {
         "run": "student_sfmx_kd_w0p3_seed1", "weights": {"sfmx_kd": 0.3}, "weight": "0.3", "cer": 12.0, "wer": 30.0,
-        "deletions": 0.0, "insertions": 0.0, "blank_ratio": 0.55, "epochs": 1, "status": "done", "missing": {}}
+        "deletions": 0.0, "insertions": 0.0, "blank_ratio": 0.55, "kd_over_ctc": None, "epochs": 1, "status": "done",
+        "missing": {}}
+    assert sfmx["runs"][1]["kd_over_ctc"] == pytest.approx(2.5)
     assert (sfmx["runs"][1]["deletions"], sfmx["runs"][1]["insertions"]) == (3.54, 1.26)
     assert (sfmx["runs"][2]["deletions"], sfmx["runs"][2]["insertions"]) == (None, None)
     fpkd = {r["run"]: r for r in data["student_fpkd"]["runs"]}
