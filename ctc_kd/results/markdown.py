@@ -343,8 +343,8 @@ class Table:
                              "it; one that fires more tokens than were said inserts them."), ""]
 
     def objective_section(self) -> List[str]:
-        """How big each KD term was against CTC's loss in the last epoch: a term that dwarfs CTC's loss pulls the
-        student toward the teacher's frames at the cost of the transcripts; nothing when no run logged a KD term."""
+        """How big each KD term was against CTC's loss in the last epoch, so that a weight reads as what it did;
+        nothing when no run logged a KD term."""
         objectives = {row.name: row.objective_stats() for row in self.rows}
         if not any("kd" in o for o in objectives.values()):
             return []

@@ -11,9 +11,7 @@ _NOT_KD_TERMS = {"loss", "loss_att", "loss_scale", *STUDENT_CTC_KEYS, *KD_TOTAL_
 def last_epoch_objective(run: Run) -> Dict[str, float]:
     """The last completed epoch's [train] numbers of train.log as "ctc", "kd", "kd_over_ctc" and "term:<name>",
     each only when logged (a student alone has "ctc" only; a run without a finished epoch nothing)."""
-    if run.train is None or not run.train.train:
-        return {}
-    numbers = run.train.train[max(run.train.train)]
+    numbers = run.train.last_train if run.train is not None else {}
     found = {"ctc": next((numbers[k] for k in STUDENT_CTC_KEYS if k in numbers), None),
              "kd": next((numbers[k] for k in KD_TOTAL_KEYS if k in numbers), None)}
     if found["kd"] is not None and found["ctc"]:

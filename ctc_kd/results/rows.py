@@ -38,8 +38,7 @@ class Row:
 
     def last_train_stats(self, key: str) -> Stats:
         """A training statistic of each run's last completed epoch (ESPnet's [train] numbers in train.log)."""
-        return Stats([r.train.train[max(r.train.train)][key] for r in self.runs
-                      if r.train is not None and r.train.train and key in r.train.train[max(r.train.train)]])
+        return Stats([r.train.last_train[key] for r in self.runs if r.train is not None and key in r.train.last_train])
 
     def objective_stats(self) -> Dict[str, Stats]:
         """The last epoch's training objective over the runs (objective.last_epoch_objective's keys)."""

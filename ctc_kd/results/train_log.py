@@ -50,6 +50,11 @@ class TrainLog:
         return sum(self.epoch_seconds.values())
 
     @property
+    def last_train(self) -> Dict[str, float]:
+        """The [train] numbers of the last epoch that logged them (empty before the first)."""
+        return self.train[max(self.train)] if self.train else {}
+
+    @property
     def epochs(self) -> int:
         """The last completed epoch."""
         return max(self.epoch_seconds, default=0)

@@ -262,9 +262,9 @@ def markdown(sweeps: Dict[str, List[Candidate]], args: argparse.Namespace, table
               f"(SKD: its frame term's, not the alpha schedule), one number when all its terms share it. Error rates "
               f"of `decode_{args.decoder}/{args.set}/score_<metric>/score.json` (del / ins: its deletions and "
               f"insertions, in % of the reference's {UNIT_NAMES[args.metric]}), blank share of "
-              f"`{DECODE_INFO}` (greedy best path), KD / CTC: the KD terms' sum as optimised over the student's CTC loss in the "
-              f"last completed epoch of `{TRAIN_LOG}` (an SKD run's sub-model's; above 1, the KD terms are the larger "
-              f"part of what the training minimises), epochs completed in `{TRAIN_LOG}`; seed {args.seed}."]
+              f"`{DECODE_INFO}` (greedy best path), KD / CTC: the KD terms' sum as optimised over the student's CTC "
+              f"loss in the last completed epoch of `{TRAIN_LOG}` (an SKD run's sub-model's; above 1, the KD terms are "
+              f"the larger part of what the training minimises), epochs completed in `{TRAIN_LOG}`; seed {args.seed}."]
     lines += notes.flush()
     lines += ["", f"Made by: `{table_command}`", ""]
     return "\n".join(lines)
