@@ -5,6 +5,7 @@ from typing import Dict, List, Optional, Sequence
 
 from ctc_kd.analysis.curves import plot_valid_curves
 from ctc_kd.analysis.spike_timing import NEAR_FRAMES
+from ctc_kd.analysis.system_errors import plot_system_errors
 from ctc_kd.experiment.layout import (ALIGNMENT, EXPORT_DIR, EXPORTED_MODEL, OFFSETS_PNG, POSTERIORS_PNG, TRAIN_LOG,
                                       alignment_dir, decode_dir, score_file, system_of)
 from ctc_kd.results.exp_reader import METRICS, UNIT_NAMES
@@ -379,6 +380,27 @@ class Table:
                  f"best_model_criterion: {', '.join(f'`{k}`' for k in keys)}; an SKD run's is its sub-model's); thin "
                  "lines are seeds, thick lines their mean. A run initialised from another (FPKD stages) continues "
                  "its parent's epochs."), ""]
+
+    def errors_plot(self, metric: str, title: str) -> List[str]:
+        """The main table as a picture (plots/errors_<metric>.png): each system's runs against the teacher's and the
+        baselines' means; nothing without numbers."""
+        errors = {row.name: {t: row.stats(metric, t).values for t in self.test_sets} for row in self.rows}
+        if not any(values for sets in errors.values() for values in sets.values()):
+            return []
+        teacher = next((row for row in self.rows if row.name == self.align_teacher), None)
+        bases = [self.baseline] + list(self.baseline_of.values()) if self.baseline is not None else []
+        references = {f"{row.name} (mean)": {t: row.stats(metric, t).mean for t in self.test_sets}
+                      for row in [teacher] + bases if row is not None}
+        own = {row.name for row in [teacher] + bases if row is not None}  # rows that are a line themselves
+        compared_with = {row.name: f"{row.name if row.name in own else self.base(row).name} (mean)" for row in self.rows
+                         if row.name in own or bases}
+        name = f"errors_{metric}.png"
+        plot_system_errors(errors, references, self.links_from / PLOTS_DIR / name, f"{metric.upper()} (%)", title,
+                           compared_with)
+        return [f"![{metric.upper()} by system, every run]({PLOTS_DIR}/{name})", "",
+                f"Each run's {metric.upper()} (dots) and each system's mean (bar), against the means of the teacher "
+                "and of the baselines the table compares with (lines; a system's dots take the colour of its "
+                "baseline's line); lower is better. A test set without scores has no panel.", ""]
 
     def per_run_table(self) -> List[str]:
         """Every run on its own: seed, error rates, epochs, time, #Params."""

@@ -28,14 +28,16 @@ def read_reading(path: Path) -> str:
 
 
 def sections(args: argparse.Namespace, table: Table) -> List[str]:
-    """The tables of RESULTS.md under its title: the main metric first, then the other, the curves, the spike timing,
-    the blank ratios, the error types of the main metric, the training objective, the recipe's reading and every
-    run."""
+    """The tables of RESULTS.md under its title: the main metric first with its picture, then the other, the curves,
+    the spike timing, the blank ratios, the error types of the main metric, the training objective, the recipe's
+    reading and every run."""
     order = [args.main_metric] + [m for m in METRICS if m != args.main_metric]
     lines = [f"# {args.title}", ""]
     for i, metric in enumerate(order):
         lines += [f"## {metric.upper()} (%)" + (" — main metric" if i == 0 else ""), ""]
         lines += table.metric_table(metric) + table.legend(metric) + table.notes.flush() + [""]
+        if i == 0:
+            lines += table.errors_plot(metric, args.title)
     lines += table.curves_section(args.title)
     if args.align_set is not None:
         lines += [f"## Spike timing vs {args.align_teacher} ({args.align_set})", ""]

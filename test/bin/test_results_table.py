@@ -11,6 +11,7 @@ from exp_trees import make_run, params_of, train_log_lines
 
 from ctc_kd.analysis.curves import mean_curve
 from ctc_kd.bin.results_table import main
+from ctc_kd.results import markdown
 from ctc_kd.results.exp_reader import load_run
 from ctc_kd.results.stats import gap_recovered, relative_reduction
 
@@ -311,9 +312,8 @@ def test_bad_baseline_is_an_error(tmp_path, caplog):
     assert not (tmp_path / "R.md").exists()
 
 
-def test_a_group_compared_with_a_baseline_of_its_own(tmp_path, monkeypatch, caplog):
-    """SKD's group (another architecture) is compared with its own student alone, in both columns and the JSON."""
-    exp = tmp_path / "exp"
+def make_group_runs(exp):
+    """A teacher, two seeds of the student alone, and a group on another architecture: its own alone and SKD."""
     make_run(exp, "teacher", scores={"dev": (5.0, 15.0)})
     for seed, cer in ((1, 10.0), (2, 12.0)):
         make_run(exp, f"student_alone_seed{seed}", seed=seed, scores={"dev": (cer, 30.0)})
@@ -322,6 +322,12 @@ def test_a_group_compared_with_a_baseline_of_its_own(tmp_path, monkeypatch, capl
     for seed, cer in ((1, 6.0), (2, 6.5)):
         make_run(exp, f"skd_seed{seed}", seed=seed, model="self_kd", blocks=8, model_conf={"skd_layer": 4},
                  scores={"dev": (cer, 30.0)})
+
+
+def test_a_group_compared_with_a_baseline_of_its_own(tmp_path, monkeypatch, caplog):
+    """SKD's group (another architecture) is compared with its own student alone, in both columns and the JSON."""
+    exp = tmp_path / "exp"
+    make_group_runs(exp)
     monkeypatch.chdir(tmp_path)
     args = ["--exp_dir", "exp", "--systems", "teacher student_alone small_alone skd", "--test_sets", "dev",
             "--baseline", "student_alone", "--out", "R.md"]
@@ -577,3 +583,28 @@ def test_training_objective_sets_each_kd_term_against_the_students_ctc_loss(tmp_
     alone = next(s for s in data["systems"] if s["name"] == "student_alone")
     assert set(alone["objective"]) == {"ctc"}
 
+
+
+def test_the_main_metric_is_drawn_against_the_teacher_and_each_systems_own_baseline(tmp_path, monkeypatch):
+    exp = tmp_path / "exp"
+    make_group_runs(exp)
+    make_run(exp, "sfmx", model="kd_student", model_conf={"kd_terms": {"sfmx_kd": {}}}, scores={"dev": (9.5, 28.0)})
+    drawn = []
+    monkeypatch.setattr(markdown, "plot_system_errors", lambda *args: drawn.append(args))
+    monkeypatch.chdir(tmp_path)
+    assert main(["--exp_dir", "exp", "--systems", "teacher student_alone sfmx small_alone skd", "--test_sets", "dev",
+                 "--baseline", "student_alone", "--baseline_of", "skd:small_alone", "--main_metric", "cer",
+                 "--out", "R.md"]) == 0
+    (errors, references, path, xlabel, title, compared_with), = drawn  # the main metric only
+    assert errors == {"teacher": {"dev": [5.0]}, "student_alone": {"dev": [10.0, 12.0]}, "sfmx": {"dev": [9.5]},
+                      "small_alone": {"dev": [8.0, 9.0]}, "skd": {"dev": [6.0, 6.5]}}
+    assert references == {"teacher (mean)": {"dev": 5.0}, "student_alone (mean)": {"dev": 11.0},
+                          "small_alone (mean)": {"dev": 8.5}}
+    assert compared_with == {"teacher": "teacher (mean)", "student_alone": "student_alone (mean)",
+                             "sfmx": "student_alone (mean)", "small_alone": "small_alone (mean)",
+                             "skd": "small_alone (mean)"}
+    assert str(path) == "plots/errors_cer.png" and xlabel == "CER (%)"  # beside R.md
+    md = (tmp_path / "R.md").read_text()
+    picture = "![CER by system, every run](plots/errors_cer.png)"
+    assert md.index("## CER (%) — main metric") < md.index(picture) < md.index("## WER (%)")
+    assert "errors_wer" not in md

@@ -51,6 +51,9 @@ def test_every_stage_and_every_method(recipe, sandbox_factory, corpora):
         assert (sandbox / "plots" / f"{last}.dev.{png}").read_bytes()[:4] == b"\x89PNG"  # linked from the table
     assert (sandbox / "plots" / "valid_curves.png").read_bytes()[:4] == b"\x89PNG"  # every run's dev error by epoch
     assert "![validation error by epoch](plots/valid_curves.png)" in table
+    main = {"yesno": "wer", "mini_an4": "cer"}[recipe]  # run.sh's --main_metric: its table as a picture
+    assert (sandbox / "plots" / f"errors_{main}.png").read_bytes()[:4] == b"\x89PNG"
+    assert f"![{main.upper()} by system, every run](plots/errors_{main}.png)" in table
     # the call that trained each run, quoted so that it pastes back into a shell
     training = table.split("## How this was produced")[1].split("Command(s) of this table")[0]
     trained_by = training.split("```sh\n# ", 1)[1].split("\n", 1)[0].split(", ")  # one run.sh call trained all
