@@ -389,9 +389,10 @@ class Table:
             return []
         teacher = next((row for row in self.rows if row.name == self.align_teacher), None)
         bases = [self.baseline] + list(self.baseline_of.values()) if self.baseline is not None else []
+        drawn_as_lines = [row for row in [teacher] + bases if row is not None]
         references = {f"{row.name} (mean)": {t: row.stats(metric, t).mean for t in self.test_sets}
-                      for row in [teacher] + bases if row is not None}
-        own = {row.name for row in [teacher] + bases if row is not None}  # rows that are a line themselves
+                      for row in drawn_as_lines}
+        own = {row.name for row in drawn_as_lines}
         compared_with = {row.name: f"{row.name if row.name in own else self.base(row).name} (mean)" for row in self.rows
                          if row.name in own or bases}
         name = f"errors_{metric}.png"
